@@ -1,0 +1,97 @@
+"""Columns of categories: categorical strings and booleans (and numbers declared categorical).
+
+Codes: 0 is NULL, 1 is the pooled rare categories, 2 + k is the k-th most frequent category.
+
+Privacy: a string category seen fewer than `rare_threshold` times in the whole table could point
+at one person, so it is never emitted verbatim; rare categories are pooled and come out as
+RARE_VALUE. Booleans and numbers declared categorical are not pooled (their values say nothing
+that a range would not).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lookalike.metadata import is_string_type
+
+NULL_CODE, RARE_CODE, FIRST_CODE = 0, 1, 2
+RARE_VALUE = "_RARE_"
+
+
+@dataclass
+class CategoricalPartial:
+    counts: Counter
+    nulls: int
+
+
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
+
+
+def analyze(column: pa.ChunkedArray) -> CategoricalPartial:
+    counted = pc.value_counts(_plain(column))
+    counts = Counter(
+        dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(),
+                 strict=True))
+    )
+    nulls = counts.pop(None, 0)
+    return CategoricalPartial(counts, nulls)
+
+
+def reduce(partials: list[CategoricalPartial], arrow_type: pa.DataType,
+           rare_threshold: int) -> CategoricalModel:
+    counts: Counter = Counter()
+    for partial in partials:
+        counts.update(partial.counts)
+    pools_rare = is_string_type(arrow_type)
+    kept = [value for value, count in counts.most_common()
+            if not pools_rare or count >= rare_threshold]
+    value_type = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+    return CategoricalModel(categories=pa.array(kept, type=value_type),
+                            rare_count=sum(counts.values()) - sum(counts[v] for v in kept))
+
+
+@dataclass
+class CategoricalModel:
+    categories: pa.Array  # kept categories, most frequent first
+    rare_count: int  # how many real values were pooled as rare
+
+    @property
+    def n_codes(self) -> int:
+        return len(self.categories) + FIRST_CODE
+
+    def encode(self, column: pa.ChunkedArray) -> np.ndarray:
+        column = _plain(column)
+        index = pc.index_in(column, value_set=self.categories)
+        codes = pc.fill_null(pc.add(index, FIRST_CODE), RARE_CODE).to_numpy(zero_copy_only=False)
+        valid = column.is_valid().to_numpy(zero_copy_only=False)
+        return np.where(valid, codes, NULL_CODE).astype(np.int32)
+
+    def decode(self, codes: np.ndarray, arrow_type: pa.DataType,
+               rng: np.random.Generator) -> pa.Array:
+        values = self.categories
+        if is_string_type(arrow_type):
+            values = pa.concat_arrays([values, pa.array([RARE_VALUE], type=values.type)])
+            rare = len(self.categories)
+        else:  # nothing is pooled, so no rare code was ever seen
+            rare = 0
+        index = np.where(codes >= FIRST_CODE, codes - FIRST_CODE, rare)
+        taken = values.take(pa.array(index, mask=codes == NULL_CODE))
+        return taken.cast(arrow_type) if taken.type != arrow_type else taken
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"categories": self.categories.to_pylist(), "rare_count": self.rare_count}, {}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                   arrow_type: pa.DataType) -> CategoricalModel:
+        value_type = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+        return cls(pa.array(state["categories"], type=value_type), int(state["rare_count"]))

@@ -1,0 +1,264 @@
+"""The single-table synthesizer: a scikit-learn-style estimator over the engine's steps."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from lookalike import __version__
+from lookalike.columns import ColumnModel, fit_column, load_column
+from lookalike.engine.chain import Chain, Conditional
+from lookalike.engine.generate import generate
+from lookalike.engine.train import train
+from lookalike.errors import InvalidDataError, InvalidOptionError, ModelFileError, NotFittedError
+from lookalike.metadata import SPEC_VERSION, ColumnSpec, detect_columns
+from lookalike.progress import progress_bar
+from lookalike.tabular import like_input, to_arrow
+
+MIN_DISTINCT_ROWS = 20
+MODEL_FORMAT = "lookalike-model"
+
+
+class Synthesizer:
+    """Learns one table and generates any number of synthetic rows like it.
+
+    >>> model = Synthesizer(random_state=7).fit(df)
+    >>> fake = model.sample(10_000)
+
+    Parameters (all keyword-only; validated in `fit`):
+      random_state: seed; the same data, parameters and seed give the same rows, bit for bit.
+        None draws a seed at fit time (kept in `seed_`, so a saved model samples reproducibly).
+      columns: per-column options, {name: {"kind": ..., "categorical": bool, "replace": ...}}.
+      n_bins: quantile bins per numeric column (more: finer dependencies, more data needed).
+      min_leaf: fewest training rows behind any conditional distribution; None scales it with
+        the table (see `leaf_size`). Larger is more private and smoother.
+      smoothing: pseudo-rows of the column's overall distribution blended into every leaf.
+      rare_category_threshold: string categories seen fewer times are never emitted verbatim.
+      max_fit_rows: the trees learn from at most this many rows (a uniform sample); column
+        statistics always use every row.
+      batch_size: rows per generated batch (bounds memory when sampling).
+      progress: draw progress bars on stderr.
+    """
+
+    def __init__(
+        self,
+        *,
+        random_state: int | None = None,
+        columns: Mapping[str, Mapping[str, Any]] | None = None,
+        n_bins: int = 32,
+        min_leaf: int | None = None,
+        smoothing: float = 1.0,
+        rare_category_threshold: int = 5,
+        max_fit_rows: int = 250_000,
+        batch_size: int = 100_000,
+        progress: bool = False,
+    ) -> None:
+        self.random_state = random_state
+        self.columns = columns
+        self.n_bins = n_bins
+        self.min_leaf = min_leaf
+        self.smoothing = smoothing
+        self.rare_category_threshold = rare_category_threshold
+        self.max_fit_rows = max_fit_rows
+        self.batch_size = batch_size
+        self.progress = progress
+
+    # -- fit ------------------------------------------------------------------------------------
+
+    def fit(self, data: pd.DataFrame | pa.Table) -> Synthesizer:
+        """Learn `data` (a pandas DataFrame or a pyarrow Table)."""
+        self._check_parameters()
+        table = to_arrow(data)
+        self.pandas_input_ = isinstance(data, pd.DataFrame)
+        specs = detect_columns(table, self.columns)
+        _check_rows(table, specs)
+        self.seed_ = int(np.random.SeedSequence(self.random_state).generate_state(1)[0])
+        rng = np.random.default_rng(self.seed_)
+        self.schema_ = table.schema
+        self.columns_ = specs
+        self.n_rows_ = table.num_rows
+        with progress_bar("analyze", len(specs), self.progress) as advance:
+            self.column_models_ = []
+            for spec in specs:
+                self.column_models_.append(fit_column(
+                    spec, [table.column(spec.name)], n_bins=self.n_bins,
+                    rare_threshold=self.rare_category_threshold, rng=rng,
+                ))
+                advance(1)
+        codes = self._encode(table, rng)
+        with progress_bar("train", len(specs), self.progress) as advance:
+            self.chain_ = train(
+                codes, [m.n_codes for m in self.column_models_],
+                min_leaf=self.min_leaf or leaf_size(len(codes)), smoothing=self.smoothing,
+                rng=rng, on_column=lambda _: advance(1),
+            )
+        return self
+
+    def _check_parameters(self) -> None:
+        checks = {
+            "n_bins": self.n_bins >= 2,
+            "min_leaf": self.min_leaf is None or self.min_leaf >= 1,
+            "smoothing": self.smoothing >= 0,
+            "rare_category_threshold": self.rare_category_threshold >= 1,
+            "max_fit_rows": self.max_fit_rows >= MIN_DISTINCT_ROWS,
+            "batch_size": self.batch_size >= 1,
+        }
+        wrong = [name for name, ok in checks.items() if not ok]
+        if wrong:
+            values = ", ".join(f"{name}={getattr(self, name)!r}" for name in wrong)
+            raise InvalidOptionError(f"parameter out of range: {values}")
+
+    def _encode(self, table: pa.Table, rng: np.random.Generator) -> np.ndarray:
+        if table.num_rows > self.max_fit_rows:
+            rows = np.sort(rng.choice(table.num_rows, self.max_fit_rows, replace=False))
+            table = table.take(rows)
+        return np.column_stack([
+            model.encode(table.column(spec.name))
+            for spec, model in zip(self.columns_, self.column_models_, strict=True)
+        ]).astype(np.int32)
+
+    # -- sample ---------------------------------------------------------------------------------
+
+    def sample(self, n_rows: int | None = None, *, random_state: int | None = None
+               ) -> pd.DataFrame | pa.Table:
+        """`n_rows` synthetic rows (default: as many as the training table had), as a pandas
+        DataFrame when fitted on one, else as a pyarrow Table. Without `random_state`, the
+        model's own seed is used, so repeated calls give the same rows."""
+        batches = list(self.sample_batches(n_rows, random_state=random_state))
+        table = pa.Table.from_batches(batches, schema=self.schema_)
+        return like_input(table, self.pandas_input_)
+
+    def sample_batches(self, n_rows: int | None = None, *, random_state: int | None = None
+                       ) -> Iterator[pa.RecordBatch]:
+        """Synthetic rows as a stream of Arrow record batches (memory stays bounded)."""
+        self._check_fitted()
+        n_rows = self.n_rows_ if n_rows is None else n_rows
+        if not isinstance(n_rows, (int, np.integer)) or n_rows < 0:
+            raise InvalidOptionError(f"n_rows must be a whole number >= 0, not {n_rows!r}")
+        seed = self.seed_ if random_state is None else random_state
+        batches = generate(self.chain_, self.column_models_, self.schema_, int(n_rows),
+                           seed=seed, batch_size=self.batch_size)
+        total = -(-int(n_rows) // self.batch_size)
+        with progress_bar("sample", total, self.progress) as advance:
+            for batch in batches:
+                yield batch
+                advance(1)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "chain_"):
+            raise NotFittedError("this Synthesizer is not fitted yet: call fit(data) first")
+
+    # -- save and load --------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to one file. It holds statistics, never a real row."""
+        self._check_fitted()
+        arrays: dict[str, np.ndarray] = {}
+        column_states = []
+        for j, model in enumerate(self.column_models_):
+            state, column_arrays = model.to_state()
+            column_states.append(state)
+            arrays.update({f"column/{j}/{k}": v for k, v in column_arrays.items()})
+        chain_states = []
+        for i, conditional in enumerate(self.chain_.conditionals):
+            state, chain_arrays = conditional.to_state()
+            chain_states.append(state)
+            arrays.update({f"chain/{i}/{k}": v for k, v in chain_arrays.items()})
+        manifest = {
+            "format": MODEL_FORMAT,
+            "spec_version": SPEC_VERSION,
+            "lookalike_version": __version__,
+            "parameters": self._parameters(),
+            "seed": self.seed_,
+            "n_rows": self.n_rows_,
+            "pandas_input": self.pandas_input_,
+            "schema": base64.b64encode(self.schema_.serialize().to_pybytes()).decode(),
+            "columns": [spec.to_dict() for spec in self.columns_],
+            "column_states": column_states,
+            "chain": chain_states,
+        }
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        path = Path(path)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("model.json", json.dumps(manifest))
+            archive.writestr("arrays.npz", buffer.getvalue())
+        return path
+
+    def _parameters(self) -> dict[str, Any]:
+        names = ("random_state", "columns", "n_bins", "min_leaf", "smoothing",
+                 "rare_category_threshold", "max_fit_rows", "batch_size")
+        return {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def load(cls, path: str | Path) -> Synthesizer:
+        """Read a model written by `save`."""
+        try:
+            with zipfile.ZipFile(path) as archive:
+                manifest = json.loads(archive.read("model.json"))
+                with np.load(io.BytesIO(archive.read("arrays.npz")), allow_pickle=False) as npz:
+                    arrays = {name: npz[name] for name in npz.files}
+        except FileNotFoundError as error:
+            raise ModelFileError(f"no model file at {path}") from error
+        except (zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise ModelFileError(f"{path} is not a lookalike model file ({error})") from error
+        if manifest.get("format") != MODEL_FORMAT:
+            raise ModelFileError(f"{path} is not a lookalike model file")
+        if manifest.get("spec_version") != SPEC_VERSION:
+            raise ModelFileError(
+                f"{path} was written with model format version {manifest.get('spec_version')}; "
+                f"this lookalike {__version__} reads version {SPEC_VERSION}: refit the model"
+            )
+        model = cls(**manifest["parameters"])
+        model.seed_ = int(manifest["seed"])
+        model.n_rows_ = int(manifest["n_rows"])
+        model.pandas_input_ = bool(manifest["pandas_input"])
+        model.schema_ = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(manifest["schema"])))
+        model.columns_ = [ColumnSpec.from_dict(c) for c in manifest["columns"]]
+        model.column_models_ = [
+            load_column(spec, model.schema_.field(j).type, state, _prefixed(arrays, f"column/{j}/"))
+            for j, (spec, state) in enumerate(zip(model.columns_, manifest["column_states"],
+                                                  strict=True))
+        ]
+        model.chain_ = Chain(
+            [Conditional.from_state(state, _prefixed(arrays, f"chain/{i}/"))
+             for i, state in enumerate(manifest["chain"])],
+            len(model.columns_),
+        )
+        return model
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {name[len(prefix):]: value for name, value in arrays.items() if name.startswith(prefix)}
+
+
+def leaf_size(n_rows: int) -> int:
+    """Default fewest rows per leaf: grows with the table so that leaves stay statistics, never
+    look-ups of single rows, while large tables still get fine-grained conditionals."""
+    return max(5, int(round(n_rows ** 0.5 / 2)))
+
+
+def _check_rows(table: pa.Table, specs: list[ColumnSpec]) -> None:
+    if table.num_columns == 0:
+        raise InvalidDataError("the table has no columns")
+    if table.num_rows == 0:
+        raise InvalidDataError("the table is empty: there is nothing to learn from")
+    modelled = [s.name for s in specs if s.kind != "null"]
+    head = table.select(modelled).slice(0, 10_000)
+    distinct = head.group_by(modelled).aggregate([]).num_rows if modelled else 0
+    if distinct < MIN_DISTINCT_ROWS and head.num_rows < table.num_rows:
+        distinct = table.select(modelled).group_by(modelled).aggregate([]).num_rows
+    if distinct < MIN_DISTINCT_ROWS:
+        raise InvalidDataError(
+            f"the table has {distinct} distinct rows; at least {MIN_DISTINCT_ROWS} are needed "
+            f"to learn from it without copying"
+        )
