@@ -38,7 +38,8 @@ class Synthesizer:
       random_state: seed; the same data, parameters and seed give the same rows, bit for bit.
         None draws a seed at fit time (kept in `seed_`, so a saved model samples reproducibly).
       columns: per-column options, {name: {"kind": ..., "categorical": bool, "replace": ...}}.
-      n_bins: quantile bins per numeric column (more: finer dependencies, more data needed).
+      n_bins: quantile bins per numeric column (more: finer dependencies, more data needed);
+        None scales it with the table (see `bin_count`).
       min_leaf: fewest training rows behind any conditional distribution; None scales it with
         the table (see `leaf_size`). Larger is more private and smoother.
       smoothing: pseudo-rows of the column's overall distribution blended into every leaf.
@@ -54,7 +55,7 @@ class Synthesizer:
         *,
         random_state: int | None = None,
         columns: Mapping[str, Mapping[str, Any]] | None = None,
-        n_bins: int = 32,
+        n_bins: int | None = None,
         min_leaf: int | None = None,
         smoothing: float = 1.0,
         rare_category_threshold: int = 5,
@@ -90,7 +91,7 @@ class Synthesizer:
             self.column_models_ = []
             for spec in specs:
                 self.column_models_.append(fit_column(
-                    spec, [table.column(spec.name)], n_bins=self.n_bins,
+                    spec, [table.column(spec.name)], n_bins=self.n_bins or bin_count(len(table)),
                     rare_threshold=self.rare_category_threshold, rng=rng,
                 ))
                 advance(1)
@@ -105,7 +106,7 @@ class Synthesizer:
 
     def _check_parameters(self) -> None:
         checks = {
-            "n_bins": self.n_bins >= 2,
+            "n_bins": self.n_bins is None or self.n_bins >= 2,
             "min_leaf": self.min_leaf is None or self.min_leaf >= 1,
             "smoothing": self.smoothing >= 0,
             "rare_category_threshold": self.rare_category_threshold >= 1,
@@ -242,9 +243,19 @@ def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarra
 
 
 def leaf_size(n_rows: int) -> int:
-    """Default fewest rows per leaf: grows with the table so that leaves stay statistics, never
-    look-ups of single rows, while large tables still get fine-grained conditionals."""
-    return max(5, int(round(n_rows ** 0.5 / 2)))
+    """Default fewest rows per leaf: grows with the table (as its fourth root) so that leaves
+    stay statistics, never look-ups of a few rows, while large tables still get fine-grained
+    conditionals. Tuned on held-out real data (insurance, census-like and survey tables of 170
+    to 10,000 rows): with smaller leaves synthetic rows sit measurably closer to the training
+    rows than fresh real rows do."""
+    return max(10, int(round(12 * n_rows**0.25)))
+
+
+def bin_count(n_rows: int) -> int:
+    """Default quantile bins per numeric column: about 20 rows a bin, between 8 and 128, so that a
+    bin never pins down a handful of real values while large tables keep fine detail (repeated
+    value combinations such as plan-level amounts need fine bins to stay together)."""
+    return int(np.clip(n_rows // 20, 8, 128))
 
 
 def _check_rows(table: pa.Table, specs: list[ColumnSpec]) -> None:

@@ -29,6 +29,11 @@ SAMPLE_SIZE = 20_000  # values kept per partition
 GRID_SIZE = 2_048  # points of the stored quantile function
 DISTINCT_LIMIT = 256  # partitions count values exactly up to this many distinct ones
 _MAX_DECIMALS = 6
+# How far, relative to its size, a value read as float64 may sit from the decimal it stands for:
+# float32 (and float16) columns hold about 7 significant digits, float64 and decimals about 16;
+# integers and temporal values are read exactly.
+_NARROW_FLOAT_TOLERANCE = 1e-6
+_FLOAT_TOLERANCE = 1e-12
 
 # Whole units a temporal column may be counted in, in seconds.
 _TIME_UNITS_SECONDS = (1e-9, 1e-6, 1e-3, 1.0, 60.0, 3600.0, 86400.0)
@@ -44,6 +49,7 @@ class NumericPartial:
     sample: np.ndarray  # float64 values in the column's unit, a uniform sample
     distinct: dict[float, int] | None  # exact value counts, None when too many
     unit: int  # storage integers per unit (temporal kinds), 1 otherwise
+    tolerance: float = _FLOAT_TOLERANCE  # relative error of the values as read
 
 
 def storage_integers(column: pa.ChunkedArray) -> np.ndarray | None:
@@ -67,7 +73,8 @@ def analyze(column: pa.ChunkedArray, rng: np.random.Generator) -> NumericPartial
         values = (integers[valid] // unit).astype(np.float64)
     else:
         unit = 1
-        values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)[valid]
+        # unsafe: integers beyond 2**53 are kept to float64 precision rather than refused
+        values = column.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)[valid]
     values = values[np.isfinite(values)]
     distinct_values, counts = np.unique(values, return_counts=True)
     distinct = (
@@ -77,7 +84,14 @@ def analyze(column: pa.ChunkedArray, rng: np.random.Generator) -> NumericPartial
     )
     if len(values) > SAMPLE_SIZE:
         values = rng.choice(values, SAMPLE_SIZE, replace=False)
-    return NumericPartial(len(column), int((~valid).sum()), np.sort(values), distinct, unit)
+    return NumericPartial(len(column), int((~valid).sum()), np.sort(values), distinct, unit,
+                          _tolerance(column.type))
+
+
+def _tolerance(arrow_type: pa.DataType) -> float:
+    if pa.types.is_floating(arrow_type):
+        return _NARROW_FLOAT_TOLERANCE if arrow_type.bit_width < 64 else _FLOAT_TOLERANCE
+    return _FLOAT_TOLERANCE if pa.types.is_decimal(arrow_type) else 0.0
 
 
 def _temporal_unit(arrow_type: pa.DataType, integers: np.ndarray) -> int:
@@ -111,12 +125,21 @@ def reduce(partials: list[NumericPartial], n_bins: int) -> NumericModel:
     distinct = _merge_distinct(partials, unit)
     if distinct is not None and len(distinct) <= n_bins:
         points = np.array(sorted(distinct), dtype=np.float64)
-        return NumericModel(unit=unit, grid=points, cuts=points[1:], discrete=True, step=0.0)
+        return NumericModel(unit=unit, grid=points, cuts=points[1:], discrete=True, step=0.0,
+                            continuous=False)
     grid = _weighted_quantiles(values, weight, GRID_SIZE)
     positions = (np.arange(1, n_bins) * len(grid)) // n_bins
     cuts = np.unique(grid[positions]) if len(grid) else np.zeros(0)
     cuts = cuts[cuts > grid[0]] if len(grid) else cuts
-    return NumericModel(unit=unit, grid=grid, cuts=cuts, discrete=False, step=_detect_step(values))
+    step = _detect_step(values, max((p.tolerance for p in partials), default=_FLOAT_TOLERANCE))
+    return NumericModel(unit=unit, grid=grid, cuts=cuts, discrete=False, step=step,
+                        continuous=_is_continuous(values))
+
+
+def _is_continuous(values: np.ndarray) -> bool:
+    """Whether values between the observed ones are plausible: most values are distinct.
+    Columns with many repeats (scores, counts, codes) draw observed values only."""
+    return len(np.unique(values)) > len(values) / 2
 
 
 def _merge_distinct(partials: list[NumericPartial], unit: int) -> dict[float, int] | None:
@@ -131,17 +154,19 @@ def _merge_distinct(partials: list[NumericPartial], unit: int) -> dict[float, in
 
 
 def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
-    """The sorted values themselves when few, else `size` weighted quantiles (min and max kept)."""
+    """The sorted values themselves when few, else `size` weighted quantiles (min and max kept).
+    Quantiles are taken from the step-wise empirical distribution, so they are always values
+    that occur in the data (a column of counts keeps its counts)."""
     order = np.argsort(values, kind="stable")
     values, weights = values[order], weights[order]
     if len(values) <= size and np.allclose(weights, weights[:1]):
         return values
-    cumulative = np.cumsum(weights) - weights / 2
-    cumulative = (cumulative - cumulative[0]) / max(cumulative[-1] - cumulative[0], 1e-300)
-    return np.interp(np.linspace(0.0, 1.0, size), cumulative, values)
+    cumulative = np.cumsum(weights)
+    targets = np.linspace(0.0, 1.0, size) * cumulative[-1]
+    return values[np.minimum(np.searchsorted(cumulative, targets, side="left"), len(values) - 1)]
 
 
-def _detect_step(values: np.ndarray) -> float:
+def _detect_step(values: np.ndarray, tolerance: float = _FLOAT_TOLERANCE) -> float:
     """The granularity of the values: 10**-d for d decimal places, or a coarser power of ten
     (round amounts such as multiples of 10) when every value is a multiple of it. 0 means no
     rounding (more than 6 decimal places)."""
@@ -150,20 +175,24 @@ def _detect_step(values: np.ndarray) -> float:
     sample = values[:: max(1, values.size // 5_000)]
     step = 0.0
     for decimals in range(_MAX_DECIMALS + 1):
-        if _all_multiples(sample, 10.0**-decimals):
+        if _all_multiples(sample, 10.0**-decimals, tolerance):
             step = 10.0**-decimals
             break
     if step == 0.0:
         return 0.0
     spread = np.quantile(sample, 0.99) - np.quantile(sample, 0.01)
-    while step * 10 <= spread / 20 and _all_multiples(sample, step * 10):
+    while step * 10 <= spread / 20 and _all_multiples(sample, step * 10, tolerance):
         step *= 10
     return step
 
 
-def _all_multiples(values: np.ndarray, step: float) -> bool:
+def _all_multiples(values: np.ndarray, step: float, tolerance: float) -> bool:
+    """Whether every value is a whole multiple of `step`, up to the `tolerance` (relative) with
+    which the values were read. A looser tolerance would call every large value a multiple and
+    round, say, timestamps in seconds to the nearest 1,000 seconds."""
     scaled = values / step
-    return bool(np.all(np.abs(scaled - np.round(scaled)) < 1e-6 * np.maximum(1.0, np.abs(scaled))))
+    error = np.abs(scaled - np.round(scaled))
+    return bool(np.all(error <= tolerance * np.maximum(1.0, np.abs(scaled))))
 
 
 @dataclass
@@ -175,6 +204,7 @@ class NumericModel:
     cuts: np.ndarray  # bin i holds values in [cuts[i-1], cuts[i])
     discrete: bool  # one bin per distinct value
     step: float  # rounding granularity in units; 0 for none
+    continuous: bool = True  # draw between grid points, else grid points only
 
     @property
     def n_codes(self) -> int:
@@ -186,7 +216,7 @@ class NumericModel:
         if integers is not None:
             values = (integers // self.unit).astype(np.float64)
         else:
-            values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            values = column.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
         valid &= np.isfinite(values)
         codes = np.searchsorted(self.cuts, np.where(valid, values, 0.0), side="right") + 1
         return np.where(valid, codes, NULL_CODE).astype(np.int32)
@@ -210,18 +240,22 @@ class NumericModel:
         low = np.concatenate([[0], edges])[bins]
         high = np.concatenate([edges, [len(self.grid)]])[bins]
         position = np.minimum(low + rng.random(len(bins)) * (high - low), len(self.grid) - 1)
+        if not self.continuous:
+            return self.grid[position.astype(np.int64)]
         return np.interp(position, np.arange(len(self.grid)), self.grid)
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return (
-            {"unit": self.unit, "discrete": self.discrete, "step": self.step},
+            {"unit": self.unit, "discrete": self.discrete, "step": self.step,
+             "continuous": self.continuous},
             {"grid": self.grid, "cuts": self.cuts},
         )
 
     @classmethod
     def from_state(cls, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> NumericModel:
         return cls(unit=int(state["unit"]), grid=arrays["grid"], cuts=arrays["cuts"],
-                   discrete=bool(state["discrete"]), step=float(state["step"]))
+                   discrete=bool(state["discrete"]), step=float(state["step"]),
+                   continuous=bool(state["continuous"]))
 
 
 def to_arrow(
