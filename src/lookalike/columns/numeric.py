@@ -127,19 +127,29 @@ def reduce(partials: list[NumericPartial], n_bins: int) -> NumericModel:
         points = np.array(sorted(distinct), dtype=np.float64)
         return NumericModel(unit=unit, grid=points, cuts=points[1:], discrete=True, step=0.0,
                             continuous=False)
-    grid = _weighted_quantiles(values, weight, GRID_SIZE)
+    step = _detect_step(values, max((p.tolerance for p in partials), default=_FLOAT_TOLERANCE))
+    continuous = _is_continuous(values, step)
+    grid = (_smooth_quantiles(values, weight, int(np.clip(len(values) // 8, 16, GRID_SIZE)))
+            if continuous else _weighted_quantiles(values, weight, GRID_SIZE))
     positions = (np.arange(1, n_bins) * len(grid)) // n_bins
     cuts = np.unique(grid[positions]) if len(grid) else np.zeros(0)
     cuts = cuts[cuts > grid[0]] if len(grid) else cuts
-    step = _detect_step(values, max((p.tolerance for p in partials), default=_FLOAT_TOLERANCE))
     return NumericModel(unit=unit, grid=grid, cuts=cuts, discrete=False, step=step,
-                        continuous=_is_continuous(values))
+                        continuous=continuous)
 
 
-def _is_continuous(values: np.ndarray) -> bool:
-    """Whether values between the observed ones are plausible: most values are distinct.
-    Columns with many repeats (scores, counts, codes) draw observed values only."""
-    return len(np.unique(values)) > len(values) / 2
+def _is_continuous(values: np.ndarray, step: float) -> bool:
+    """Whether values between the observed ones are plausible: most values are distinct, or the
+    values fill most of their lattice (weights in steps of 25 g: a fresh sample would bring
+    unseen multiples of 25 g too). Other columns with many repeats (scores, codes, log-amounts
+    of a few plans) draw observed values only."""
+    distinct = len(np.unique(values))
+    if distinct > len(values) / 2:
+        return True
+    if step <= 0 or len(values) == 0:
+        return False
+    lattice = (values.max() - values.min()) / step + 1
+    return distinct >= lattice / 2
 
 
 def _merge_distinct(partials: list[NumericPartial], unit: int) -> dict[float, int] | None:
@@ -166,10 +176,26 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, size: int) -> n
     return values[np.minimum(np.searchsorted(cumulative, targets, side="left"), len(values) - 1)]
 
 
+def _smooth_quantiles(values: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """`size` quantiles of a continuous column, each averaging over about 8 real values.
+
+    Drawing uniformly between *adjacent real values* would give every gap between two training
+    values the same chance, so narrow gaps (values right next to a real one) would be favoured:
+    synthetic values would sit closer to the training rows than fresh real values do. A coarser
+    grid spreads draws the way the real density does."""
+    order = np.argsort(values, kind="stable")
+    values, weights = values[order], weights[order]
+    if len(values) == 0:
+        return values
+    cumulative = np.cumsum(weights) - weights / 2
+    cumulative = (cumulative - cumulative[0]) / max(cumulative[-1] - cumulative[0], 1e-300)
+    return np.interp(np.linspace(0.0, 1.0, size), cumulative, values)
+
+
 def _detect_step(values: np.ndarray, tolerance: float = _FLOAT_TOLERANCE) -> float:
-    """The granularity of the values: 10**-d for d decimal places, or a coarser power of ten
-    (round amounts such as multiples of 10) when every value is a multiple of it. 0 means no
-    rounding (more than 6 decimal places)."""
+    """The granularity of the values: 10**-d for d decimal places, or a coarser round step
+    (1, 2, 2.5 or 5 times a power of ten: amounts in tens, weights in steps of 25) when every
+    value is a multiple of it. 0 means no rounding (more than 6 decimal places)."""
     if values.size == 0:
         return 0.0
     sample = values[:: max(1, values.size // 5_000)]
@@ -183,7 +209,8 @@ def _detect_step(values: np.ndarray, tolerance: float = _FLOAT_TOLERANCE) -> flo
     spread = np.quantile(sample, 0.99) - np.quantile(sample, 0.01)
     while step * 10 <= spread / 20 and _all_multiples(sample, step * 10, tolerance):
         step *= 10
-    return step
+    coarser = [step * nice for nice in (2.0, 2.5, 5.0) if step * nice <= spread / 20]
+    return max([step] + [s for s in coarser if _all_multiples(sample, s, tolerance)])
 
 
 def _all_multiples(values: np.ndarray, step: float, tolerance: float) -> bool:
@@ -222,32 +249,36 @@ class NumericModel:
         return np.where(valid, codes, NULL_CODE).astype(np.int32)
 
     def decode(
-        self, codes: np.ndarray, arrow_type: pa.DataType, rng: np.random.Generator
+        self, codes: np.ndarray, arrow_type: pa.DataType, rng: np.random.Generator,
+        positions: np.ndarray | None = None,
     ) -> pa.Array:
-        """Values for `codes`, drawn inside their bins, as an Arrow array of `arrow_type`."""
+        """Values for `codes` as an Arrow array of `arrow_type`, drawn inside their bins at
+        `positions` (uniforms in [0, 1); fresh ones from `rng` when not given)."""
         null = codes == NULL_CODE
         bins = np.clip(codes - 1, 0, len(self.cuts))
+        if positions is None:
+            positions = rng.random(len(codes))
         if self.discrete:
             values = self.grid[bins] if len(self.grid) else np.zeros(len(codes))
         else:
-            values = self._draw_in_bins(bins, rng)
+            values = self._draw_in_bins(bins, positions)
         return to_arrow(values, null, arrow_type, self.unit, self.step)
 
-    def _draw_in_bins(self, bins: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _draw_in_bins(self, bins: np.ndarray, positions: np.ndarray) -> np.ndarray:
         if len(self.grid) == 0:
             return np.zeros(len(bins))
         edges = np.searchsorted(self.grid, self.cuts, side="left")
         low = np.concatenate([[0], edges])[bins]
         high = np.concatenate([edges, [len(self.grid)]])[bins]
-        position = np.minimum(low + rng.random(len(bins)) * (high - low), len(self.grid) - 1)
+        position = np.minimum(low + positions * (high - low), len(self.grid) - 1)
         if not self.continuous:
             return self.grid[position.astype(np.int64)]
         return np.interp(position, np.arange(len(self.grid)), self.grid)
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return (
-            {"unit": self.unit, "discrete": self.discrete, "step": self.step,
-             "continuous": self.continuous},
+            {"unit": int(self.unit), "discrete": bool(self.discrete), "step": float(self.step),
+             "continuous": bool(self.continuous)},
             {"grid": self.grid, "cuts": self.cuts},
         )
 

@@ -26,8 +26,8 @@ class TextModel:
     def encode(self, column: pa.ChunkedArray) -> np.ndarray:
         return column.is_valid().to_numpy(zero_copy_only=False).astype(np.int32)
 
-    def decode(self, codes: np.ndarray, arrow_type: pa.DataType,
-               rng: np.random.Generator) -> pa.Array:
+    def decode(self, codes: np.ndarray, arrow_type: pa.DataType, rng: np.random.Generator,
+               positions: np.ndarray | None = None) -> pa.Array:
         values = fake(self.replace, len(codes), rng)
         array = pa.array(values, type=pa.string(), mask=codes == NULL_CODE)
         return array.cast(arrow_type)
@@ -49,8 +49,8 @@ class NullModel:
     def encode(self, column: pa.ChunkedArray) -> np.ndarray:
         return np.zeros(len(column), dtype=np.int32)
 
-    def decode(self, codes: np.ndarray, arrow_type: pa.DataType,
-               rng: np.random.Generator) -> pa.Array:
+    def decode(self, codes: np.ndarray, arrow_type: pa.DataType, rng: np.random.Generator,
+               positions: np.ndarray | None = None) -> pa.Array:
         return pa.nulls(len(codes), type=arrow_type)
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

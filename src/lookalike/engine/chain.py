@@ -4,6 +4,12 @@ P(row) = P(c1) · P(c2 | c1) · P(c3 | c1, c2) · …, each factor a decision tr
 a smoothed distribution of the next column's codes. Trees capture non-linear and higher-order
 dependencies (incident type → vehicles → claim amount → fraud) that a copula cannot.
 
+Trees with large leaves see dependencies at a coarse grain only. The residual *copula* restores
+the fine grain: each column's draw is driven by a uniform whose position inside the leaf's
+distribution (its randomized probability integral transform) is correlated across columns the way
+the training rows' are, through one Gaussian correlation matrix. Leaf distributions stay exact;
+only the dependence between draws is added, and no row is kept.
+
 Privacy lives in two knobs: a leaf holds at least `min_leaf` training rows, and its distribution
 is blended with the column's overall distribution (`smoothing` pseudo-rows), so no leaf is a
 lookup table of a few real rows.
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr
 
 
 @dataclass
@@ -44,11 +51,27 @@ class Conditional:
             active = active[self.left[node[active]] >= 0]
         return self.leaf[node]
 
-    def sample(self, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Draw this column's codes for every row, given the earlier columns in `codes`."""
+    def sample(self, codes: np.ndarray, uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This column's codes for every row, given the earlier columns in `codes`, by inverse
+        transform of `uniforms`; also where each uniform fell inside its code's probability
+        (a fresh uniform, used to place a value inside its bin)."""
         cumulative = self.cumulative[self.apply(codes)]
-        draws = rng.random(len(codes), dtype=np.float32)[:, None]
-        return np.minimum((cumulative < draws).sum(axis=1), self.n_codes - 1).astype(np.int32)
+        drawn = np.minimum((cumulative < uniforms[:, None]).sum(axis=1), self.n_codes - 1)
+        rows = np.arange(len(codes))
+        high = cumulative[rows, drawn]
+        low = np.where(drawn > 0, cumulative[rows, np.maximum(drawn - 1, 0)], 0.0)
+        inside = np.clip((uniforms - low) / np.maximum(high - low, 1e-12), 0.0, 1.0 - 1e-9)
+        return drawn.astype(np.int32), inside
+
+    def transform(self, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Randomized probability integral transform of the real codes: uniform on [0, 1) when
+        the model is right; their dependence across columns is what the copula learns."""
+        cumulative = self.cumulative[self.apply(codes)]
+        observed = codes[:, self.target]
+        rows = np.arange(len(codes))
+        high = cumulative[rows, observed]
+        low = np.where(observed > 0, cumulative[rows, np.maximum(observed - 1, 0)], 0.0)
+        return low + rng.random(len(codes)) * (high - low)
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {name: getattr(self, name) for name in
@@ -62,14 +85,21 @@ class Conditional:
 
 @dataclass
 class Chain:
-    """The conditionals in the order columns are generated."""
+    """The conditionals in the order columns are generated, and the residual copula: the
+    Cholesky factor of the correlation of the normal scores of their uniforms (chain order)."""
 
     conditionals: list[Conditional]
     n_columns: int
+    copula: np.ndarray  # lower-triangular, len(conditionals) square
 
-    def sample(self, n_rows: int, rng: np.random.Generator) -> np.ndarray:
-        """Codes for `n_rows` synthetic rows (rows × columns)."""
+    def sample(self, n_rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Codes for `n_rows` synthetic rows (rows × columns), and for each cell a uniform
+        position inside its code (where a value falls inside its bin)."""
         codes = np.zeros((n_rows, self.n_columns), dtype=np.int32)
-        for conditional in self.conditionals:
-            codes[:, conditional.target] = conditional.sample(codes, rng)
-        return codes
+        positions = np.zeros((n_rows, self.n_columns))
+        normals = rng.standard_normal((n_rows, len(self.conditionals))) @ self.copula.T
+        uniforms = ndtr(normals)
+        for step, conditional in enumerate(self.conditionals):
+            target = conditional.target
+            codes[:, target], positions[:, target] = conditional.sample(codes, uniforms[:, step])
+        return codes, positions

@@ -16,8 +16,10 @@ from lookalike.engine.chain import Chain
 
 
 def batch_sizes(n_rows: int, batch_size: int) -> list[int]:
+    """Sizes of the batches for `n_rows` rows; zero rows is one empty batch, so that even an
+    empty output carries its columns' categories."""
     full, rest = divmod(n_rows, batch_size)
-    return [batch_size] * full + ([rest] if rest else [])
+    return [batch_size] * full + ([rest] if rest or not full else [])
 
 
 def generate(
@@ -34,9 +36,9 @@ def generate(
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
     for size, stream in zip(sizes, streams, strict=True):
         rng = np.random.default_rng(stream)
-        codes = chain.sample(size, rng)
+        codes, positions = chain.sample(size, rng)
         arrays = [
-            model.decode(codes[:, j], field.type, rng)
+            model.decode(codes[:, j], field.type, rng, positions=positions[:, j])
             for j, (model, field) in enumerate(zip(models, schema, strict=True))
         ]
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)

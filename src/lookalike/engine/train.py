@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from scipy.special import ndtri
 from sklearn.tree import DecisionTreeClassifier
 
 from lookalike.engine.chain import Chain, Conditional
@@ -26,6 +27,7 @@ def train(
     smoothing: float,
     rng: np.random.Generator,
     order: Sequence[int] | None = None,
+    ordinal: Sequence[bool] | None = None,
     on_column: Callable[[int], None] | None = None,
 ) -> Chain:
     """Fit P(column | earlier columns) for every column of `codes`, in `order`."""
@@ -38,7 +40,31 @@ def train(
         ))
         if on_column:
             on_column(target)
-    return Chain(conditionals, codes.shape[1])
+    ordinal = [True] * codes.shape[1] if ordinal is None else list(ordinal)
+    linked = [ordinal[c.target] for c in conditionals]
+    return Chain(conditionals, codes.shape[1], fit_copula(conditionals, codes, linked, rng))
+
+
+COPULA_SHRINKAGE = 0.05  # towards independence: keeps the matrix well-conditioned
+
+
+def fit_copula(conditionals: list[Conditional], codes: np.ndarray, linked: Sequence[bool],
+               rng: np.random.Generator) -> np.ndarray:
+    """Cholesky factor of the correlation between the columns' residual normal scores.
+
+    Only `linked` columns (binned numbers, whose codes are ordered and coarse) are correlated:
+    the trees already model categories and few-valued columns value by value, and linking those
+    too would make synthetic rows hug the training rows' exact combinations."""
+    uniforms = np.column_stack([c.transform(codes, rng) for c in conditionals])
+    scores = ndtri(np.clip(uniforms, 1e-6, 1 - 1e-6))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation = np.nan_to_num(np.corrcoef(scores, rowvar=False), nan=0.0)
+    correlation = np.atleast_2d(correlation)
+    link = np.asarray(linked, dtype=bool)
+    correlation = np.where(np.outer(link, link), correlation, 0.0)
+    np.fill_diagonal(correlation, 1.0)
+    shrunk = (1 - COPULA_SHRINKAGE) * correlation + COPULA_SHRINKAGE * np.eye(len(correlation))
+    return np.linalg.cholesky(shrunk)
 
 
 def fit_conditional(
