@@ -52,7 +52,12 @@ def _pool(rng: np.random.Generator, n: int, make: Callable[[Faker], str]) -> np.
 
 
 def _digits(rng: np.random.Generator, n: int, width: int, low: int = 0) -> np.ndarray:
-    numbers = rng.integers(low, 10**width, n)
+    return _zero_padded(rng.integers(low, 10**width, n), width)
+
+
+def _zero_padded(numbers: np.ndarray, width: int) -> np.ndarray:
+    if numbers.size == 0:  # np.char.zfill fails on empty arrays
+        return np.zeros(0, dtype=f"<U{width}")
     return np.char.zfill(numbers.astype(str), width)
 
 
@@ -97,7 +102,7 @@ def _phone(rng: np.random.Generator, n: int) -> np.ndarray:
 def _ssn(rng: np.random.Generator, n: int) -> np.ndarray:
     area = rng.integers(1, 900, n)
     area = np.where(area == 666, 667, area)  # 000, 666 and 900-999 are never issued
-    return _join(np.char.zfill(area.astype(str), 3), "-", _digits(rng, n, 2, 1), "-",
+    return _join(_zero_padded(area, 3), "-", _digits(rng, n, 2, 1), "-",
                  _digits(rng, n, 4, 1))
 
 

@@ -117,6 +117,12 @@ def _column_spec(
     name: str, column: pa.ChunkedArray, options: Mapping[str, Any]
 ) -> tuple[ColumnSpec, list[Exception]]:
     problems: list[Exception] = []
+    if not isinstance(options, Mapping):
+        problems.append(InvalidOptionError(
+            f"column {name!r}: options must be a mapping such as {{'kind': 'text'}}, "
+            f"not {options!r}"
+        ))
+        options = {}
     unknown = [key for key in options if key not in COLUMN_OPTIONS]
     for key in unknown:
         problems.append(InvalidOptionError(
@@ -154,6 +160,11 @@ def _column_spec(
             ))
         elif kind is None:
             kind = "categorical" if categorical else "text"
+        elif kind != ("categorical" if categorical else "text"):
+            problems.append(InvalidOptionError(
+                f"column {name!r}: kind {kind!r} contradicts categorical: "
+                f"{str(categorical).lower()}"
+            ))
     if kind is None:
         kind = _detect_string_kind(column) if detected == "categorical" else detected
     replace = options.get("replace")
@@ -173,6 +184,11 @@ def _column_spec(
         elif kind == "categorical" and options.get("categorical") is True:
             problems.append(InvalidOptionError(
                 f"column {name!r}: replace {replace!r} contradicts categorical: true"
+            ))
+            replace = None
+        elif kind in ("categorical", "null") and options.get("kind") == kind:
+            problems.append(InvalidOptionError(
+                f"column {name!r}: replace {replace!r} contradicts kind {kind!r}"
             ))
             replace = None
         else:

@@ -1,6 +1,8 @@
 """Columns of categories: categorical strings and booleans (and numbers declared categorical).
 
-Codes: 0 is NULL, 1 is the pooled rare categories, 2 + k is the k-th most frequent category.
+Codes: 0 is NULL, 1 is the pooled rare categories, 2 + k is the k-th most frequent category
+(the k-th in dictionary order for an ordered dictionary, such as an ordered pandas Categorical,
+whose order is kept in the output).
 
 Privacy: a string category seen fewer than `rare_threshold` times in the whole table could point
 at one person, so it is never emitted verbatim; rare categories are pooled and come out as
@@ -28,6 +30,7 @@ RARE_VALUE = "_RARE_"
 class CategoricalPartial:
     counts: Counter
     nulls: int
+    order: list[Any] | None = None  # an ordered dictionary's values, in its order
 
 
 def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -43,7 +46,17 @@ def analyze(column: pa.ChunkedArray) -> CategoricalPartial:
                  strict=True))
     )
     nulls = counts.pop(None, 0)
-    return CategoricalPartial(counts, nulls)
+    return CategoricalPartial(counts, nulls, _dictionary_order(column))
+
+
+def _dictionary_order(column: pa.ChunkedArray) -> list[Any] | None:
+    if not (pa.types.is_dictionary(column.type) and column.type.ordered):
+        return None
+    rank: dict[Any, int] = {}
+    for chunk in column.chunks:
+        for value in chunk.dictionary.to_pylist():
+            rank.setdefault(value, len(rank))
+    return list(rank)
 
 
 def reduce(partials: list[CategoricalPartial], arrow_type: pa.DataType,
@@ -54,6 +67,10 @@ def reduce(partials: list[CategoricalPartial], arrow_type: pa.DataType,
     pools_rare = is_string_type(arrow_type)
     kept = [value for value, count in counts.most_common()
             if not pools_rare or count >= rare_threshold]
+    order = next((partial.order for partial in partials if partial.order is not None), None)
+    if order is not None:
+        rank = {value: position for position, value in enumerate(order)}
+        kept.sort(key=lambda value: rank.get(value, len(rank)))
     value_type = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
     return CategoricalModel(categories=pa.array(kept, type=value_type),
                             rare_count=sum(counts.values()) - sum(counts[v] for v in kept))
@@ -75,16 +92,24 @@ class CategoricalModel:
         valid = column.is_valid().to_numpy(zero_copy_only=False)
         return np.where(valid, codes, NULL_CODE).astype(np.int32)
 
-    def decode(self, codes: np.ndarray, arrow_type: pa.DataType,
-               rng: np.random.Generator) -> pa.Array:
+    def decode(self, codes: np.ndarray, arrow_type: pa.DataType, rng: np.random.Generator,
+               positions: np.ndarray | None = None) -> pa.Array:
         values = self.categories
         if is_string_type(arrow_type):
             values = pa.concat_arrays([values, pa.array([RARE_VALUE], type=values.type)])
             rare = len(self.categories)
         else:  # nothing is pooled, so no rare code was ever seen
             rare = 0
-        index = np.where(codes >= FIRST_CODE, codes - FIRST_CODE, rare)
-        taken = values.take(pa.array(index, mask=codes == NULL_CODE))
+        index = pa.array(np.where(codes >= FIRST_CODE, codes - FIRST_CODE, rare),
+                         mask=codes == NULL_CODE)
+        if pa.types.is_dictionary(arrow_type):
+            # the kept categories in the model's order are the dictionary: an ordered one keeps
+            # its order, and every batch has the same categories
+            if self.rare_count == 0 and not np.any(codes == RARE_CODE):
+                values = self.categories
+            return pa.DictionaryArray.from_arrays(index.cast(arrow_type.index_type), values,
+                                                  ordered=arrow_type.ordered)
+        taken = values.take(index)
         return taken.cast(arrow_type) if taken.type != arrow_type else taken
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

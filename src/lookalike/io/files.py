@@ -29,7 +29,8 @@ def file_format(path: Path) -> str:
 
 
 def read_table(path: str | Path) -> pa.Table:
-    """A CSV (types inferred: numbers, booleans, ISO dates and timestamps) or Parquet file."""
+    """A CSV (types inferred: numbers, booleans, ISO dates and timestamps; empty fields are
+    NULL) or Parquet file."""
     path = Path(path)
     kind = file_format(path)
     if not path.is_file():
@@ -37,7 +38,8 @@ def read_table(path: str | Path) -> pa.Table:
     try:
         if kind == ".parquet":
             return pq.read_table(path)
-        return pacsv.read_csv(path)
+        # an empty field is NULL in string columns too, as write_table writes NULL
+        return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
     except (pa.ArrowInvalid, OSError) as error:
         raise ReadError(f"{path}: cannot read it as {kind[1:]}: {error}") from error
 
@@ -58,8 +60,16 @@ def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: str 
             for batch in batches:
                 writer.write_batch(batch)
                 rows += batch.num_rows
+        os.chmod(temporary, _new_file_mode())  # mkstemp makes the file private to its owner
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return rows
+
+
+def _new_file_mode() -> int:
+    """The permissions `open()` would give a new file: 0o666 less the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
