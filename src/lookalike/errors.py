@@ -40,3 +40,11 @@ class ReadError(LookalikeError, OSError):
 
 class ModelFileError(LookalikeError, ValueError):
     """A saved model file is not one lookalike wrote, or comes from an incompatible version."""
+
+
+class ConfigError(InvalidOptionError):
+    """A GENERATE_SYNTHETIC_DATA configuration is malformed, or does not fit the database."""
+
+
+class NotYetSupportedError(LookalikeError, NotImplementedError):
+    """An option is valid but lookalike does not implement it yet."""

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from lookalike import __version__
-from lookalike.cli import demo, synthesize
+from lookalike.cli import demo, generate, synthesize
 from lookalike.errors import LookalikeError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("synthesize")(synthesize.synthesize)
 app.command("demo")(demo.demo)
+app.command("generate")(generate.generate)
 
 
 def _version(value: bool) -> None:
