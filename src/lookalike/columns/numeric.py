@@ -275,6 +275,28 @@ class NumericModel:
             return self.grid[position.astype(np.int64)]
         return np.interp(position, np.arange(len(self.grid)), self.grid)
 
+    @property
+    def linkable(self) -> bool:
+        """Whether the copula may link this column: binned, so its codes are coarse."""
+        return not self.discrete and len(self.grid) > 1
+
+    def ranks(self, column: pa.ChunkedArray) -> np.ndarray:
+        """Each value's position in the real distribution, in (0, 1) (0.5 for NULL): the
+        inverse of the quantile grid, the middle of a run of equal grid values."""
+        integers = storage_integers(column)
+        if integers is not None:
+            values = (integers // self.unit).astype(np.float64)
+        else:
+            values = column.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        valid = column.is_valid().to_numpy(zero_copy_only=False) & np.isfinite(values)
+        values = np.where(valid, values, self.grid[0])
+        first = np.searchsorted(self.grid, values, side="left")
+        last = np.searchsorted(self.grid, values, side="right")
+        between = np.interp(values, self.grid, np.arange(len(self.grid)))
+        position = np.where(last > first, (first + last - 1) / 2, between)
+        ranks = (position + 0.5) / len(self.grid)
+        return np.where(valid, np.clip(ranks, 1e-6, 1 - 1e-6), 0.5)
+
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return (
             {"unit": int(self.unit), "discrete": bool(self.discrete), "step": float(self.step),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 
 @dataclass
@@ -91,13 +91,23 @@ class Chain:
     conditionals: list[Conditional]
     n_columns: int
     copula: np.ndarray  # lower-triangular, len(conditionals) square
+    n_given: int = 0  # leading columns that are given, never drawn
+    copula_given: np.ndarray | None = None  # coefficients on the given columns' normal scores
 
-    def sample(self, n_rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, n_rows: int, rng: np.random.Generator, given: np.ndarray | None = None,
+               given_uniforms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Codes for `n_rows` synthetic rows (rows × columns), and for each cell a uniform
-        position inside its code (where a value falls inside its bin)."""
+        position inside its code (where a value falls inside its bin). `given` holds the codes
+        of the leading given columns (rows × n_given) when the chain has any, and
+        `given_uniforms` the ranks of the given numbers the copula conditions on."""
         codes = np.zeros((n_rows, self.n_columns), dtype=np.int32)
         positions = np.zeros((n_rows, self.n_columns))
+        if self.n_given:
+            codes[:, : self.n_given] = given
         normals = rng.standard_normal((n_rows, len(self.conditionals))) @ self.copula.T
+        if self.copula_given is not None and self.copula_given.size:
+            scores = ndtri(np.clip(given_uniforms, 1e-6, 1 - 1e-6))
+            normals += scores @ self.copula_given.T
         uniforms = ndtr(normals)
         for step, conditional in enumerate(self.conditionals):
             target = conditional.target

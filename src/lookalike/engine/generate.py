@@ -6,7 +6,7 @@ partitions: they can be drawn in any order, on any worker, and give the same row
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -30,15 +30,24 @@ def generate(
     *,
     seed: int,
     batch_size: int,
+    given: Callable[[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """`n_rows` synthetic rows with `schema`, in batches of at most `batch_size` rows."""
+    """`n_rows` synthetic rows with `schema`, in batches of at most `batch_size` rows.
+
+    `given(start, stop)` returns the codes of the chain's given columns for those rows (the
+    parent rows a child table is drawn for) and the ranks of its given numbers; `models` and
+    `schema` cover the drawn columns."""
     sizes = batch_sizes(n_rows, batch_size)
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
+    start = 0
     for size, stream in zip(sizes, streams, strict=True):
         rng = np.random.default_rng(stream)
-        codes, positions = chain.sample(size, rng)
+        given_codes, given_uniforms = given(start, start + size) if given else (None, None)
+        codes, positions = chain.sample(size, rng, given_codes, given_uniforms)
+        start += size
+        offset = chain.n_given
         arrays = [
-            model.decode(codes[:, j], field.type, rng, positions=positions[:, j])
+            model.decode(codes[:, offset + j], field.type, rng, positions=positions[:, offset + j])
             for j, (model, field) in enumerate(zip(models, schema, strict=True))
         ]
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
