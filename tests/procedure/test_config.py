@@ -59,7 +59,8 @@ def test_config_errors_are_lookalike_errors() -> None:
      "replace_output_tables must be true or false, not 'yes'"),
     ({**MINIMAL, "seed": -1}, "seed must be a whole number >= 0, not -1"),
     ({**MINIMAL, "seed": True}, "seed must be a whole number >= 0, not True"),
-    ({**MINIMAL, "consistency_secret": ""}, "consistency_secret must be a non-empty string"),
+    ({**MINIMAL, "consistency_secret": ""},
+     'consistency_secret must be a non-empty string, {"env": "VARIABLE"} or {"file": "PATH"}'),
     (with_dataset(num_rows=0), "datasets[0].num_rows must be a whole number >= 1, not 0"),
     (with_dataset(output_tabel="DB.S.C"),
      "datasets[0].output_tabel: unknown key (did you mean 'output_table'?); allowed: "
@@ -84,7 +85,7 @@ def test_config_errors_are_lookalike_errors() -> None:
      "datasets[0].columns.a.categorical must be true or false, not 'yes'"),
     (with_dataset(columns={"a": {"categorcal": True}}),
      "datasets[0].columns.a.categorcal: unknown key (did you mean 'categorical'?); allowed: "
-     "join_key, categorical, replace"),
+     "join_key, categorical, replace, parent"),
     (with_dataset(columns={"a": {}, "A": {}}),
      "datasets[0].columns: 'A' and 'a' name the same column (column names match "
      "case-insensitively); keep one"),

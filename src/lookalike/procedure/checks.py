@@ -32,6 +32,8 @@ class Plan:
     sql_types: dict[str, str]
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     join_keys: list[str] = field(default_factory=list)
+    key_replace: dict[str, str] = field(default_factory=dict)  # string keys: uuid or email
+    key_parents: dict[str, TableName] = field(default_factory=dict)  # declared parents
 
 
 def plan_datasets(config: Config, db: DuckDBConnector) -> list[Plan]:
@@ -40,6 +42,7 @@ def plan_datasets(config: Config, db: DuckDBConnector) -> list[Plan]:
     plans = [_plan(dataset, f"datasets[{i}]", config, db, problems)
              for i, dataset in enumerate(config.datasets)]
     _check_distinct_outputs(plans, problems)
+    _resolve_parents(plans, db, problems)
     raise_problems(problems)
     return [plan for plan in plans if plan is not None]
 
@@ -112,6 +115,8 @@ def _resolve_columns(plan: Plan, where: str, problems: list[str]) -> None:
                                 f"only, and {column.name} has type {plan.sql_types[column.name]}")
         if options.join_key:
             plan.join_keys.append(column.name)
+            if options.replace:
+                plan.key_replace[column.name] = options.replace
         elif string and options.synthesizer_options():
             plan.columns[column.name] = options.synthesizer_options()
     for column in plan.schema:
@@ -126,6 +131,31 @@ def _resolve_columns(plan: Plan, where: str, problems: list[str]) -> None:
                           f"lookalike cannot synthesise; it is written as NULL in every row",
                           UserWarning, stacklevel=4)
             plan.columns[column.name] = {"kind": "null"}
+
+
+def _resolve_parents(plans: list[Plan | None], db: DuckDBConnector, problems: list[str]) -> None:
+    """Declared parents (`"parent"` next to `join_key`) must be input tables of this call."""
+    sources = {plan.source for plan in plans if plan is not None}
+    for i, plan in enumerate(plans):
+        if plan is None:
+            continue
+        for name, options in plan.dataset.columns.items():
+            if not options.parent:
+                continue
+            where = f"datasets[{i}].columns.{name}.parent"
+            try:
+                parent = db.find_table(options.parent)
+            except ConfigError as error:
+                problems.append(f"{where}: {error}")
+                continue
+            if parent not in sources:
+                problems.append(f"{where}: {options.parent} is not an input_table of this call; "
+                                f"a parent must be synthesised in the same call")
+            elif parent == plan.source:
+                problems.append(f"{where}: {plan.source} cannot be its own parent")
+            else:
+                column = next(c for c in plan.join_keys if c.casefold() == name.casefold())
+                plan.key_parents[column] = parent
 
 
 def _check_distinct_outputs(plans: list[Plan | None], problems: list[str]) -> None:

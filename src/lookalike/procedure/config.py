@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,8 @@ from lookalike.metadata import REPLACE_KINDS
 
 TOP_KEYS = ("datasets", "similarity_filter", "replace_output_tables", "consistency_secret", "seed")
 DATASET_KEYS = ("input_table", "output_table", "columns", "num_rows")
-COLUMN_KEYS = ("join_key", "categorical", "replace")
+COLUMN_KEYS = ("join_key", "categorical", "replace", "parent")
+SECRET_SOURCES = ("env", "file")
 JOIN_KEY_REPLACE_KINDS = ("uuid", "email")
 
 
@@ -33,6 +35,7 @@ class ColumnOptions:
     join_key: bool = False
     categorical: bool | None = None
     replace: str | None = None
+    parent: str | None = None  # extension: the input table this join key refers to
 
     def synthesizer_options(self) -> dict[str, Any]:
         """The options `Synthesizer(columns=...)` understands (join keys are not passed on)."""
@@ -59,7 +62,7 @@ class Config:
     datasets: tuple[Dataset, ...]
     similarity_filter: bool = False
     replace_output_tables: bool = False
-    consistency_secret: str | None = None
+    consistency_secret: bytes | None = field(default=None, repr=False)  # never printed
     seed: int | None = None
 
 
@@ -186,7 +189,15 @@ def _parse_column(raw: Any, where: str, problems: list[str]) -> ColumnOptions | 
     if join_key and categorical is True:
         problems.append(f"{where}: a join key cannot be categorical: true (join keys get "
                         f"artificial values); drop one of the two options")
-    return ColumnOptions(join_key, categorical, replace)
+    parent = raw.get("parent")
+    if parent is not None and (not isinstance(parent, str) or not parent.strip()):
+        problems.append(f"{where}.parent must be a table name such as DB.SCHEMA.TABLE, "
+                        f"not {parent!r}")
+        parent = None
+    elif parent is not None and not join_key:
+        problems.append(f"{where}.parent applies to join keys only: add \"join_key\": true")
+        parent = None
+    return ColumnOptions(join_key, categorical, replace, parent.strip() if parent else None)
 
 
 def _replace(value: Any, join_key: bool, where: str, problems: list[str]) -> str | None:
@@ -241,11 +252,40 @@ def _whole_number(raw: Mapping[str, Any], key: str, where: str, minimum: int,
     return value
 
 
-def _secret(value: Any, problems: list[str]) -> str | None:
-    if value is None or (isinstance(value, str) and value):
-        return value
-    problems.append("consistency_secret must be a non-empty string")
+def _secret(value: Any, problems: list[str]) -> bytes | None:
+    """The secret itself, or read from `{"env": NAME}` or `{"file": PATH}` (better: the secret
+    then stays out of the config). Messages never include the secret."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value:
+        return value.encode()
+    if isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in SECRET_SOURCES:
+        source, name = next(iter(value.items()))
+        secret = _read_secret(source, name, problems)
+        return secret.encode() if secret else None
+    problems.append('consistency_secret must be a non-empty string, {"env": "VARIABLE"} or '
+                    '{"file": "PATH"}')
     return None
+
+
+def _read_secret(source: str, name: Any, problems: list[str]) -> str | None:
+    if not isinstance(name, str) or not name:
+        problems.append(f"consistency_secret.{source} must be a non-empty string")
+        return None
+    if source == "env":
+        secret = os.environ.get(name)
+        if not secret:
+            problems.append(f"consistency_secret.env: the environment variable {name} is not "
+                            f"set or is empty")
+        return secret
+    try:
+        secret = Path(name).expanduser().read_text().strip()
+    except OSError as error:
+        problems.append(f"consistency_secret.file: cannot read {name} ({error.strerror})")
+        return None
+    if not secret:
+        problems.append(f"consistency_secret.file: {name} is empty")
+    return secret or None
 
 
 def _at(where: str, key: str) -> str:

@@ -7,19 +7,24 @@ them in one transaction, then measure how well each output kept its source's cor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from lookalike.errors import NotYetSupportedError
+from lookalike.errors import ConfigError, NotYetSupportedError
 from lookalike.io.duckdb import DuckDBConnector, TableName
 from lookalike.procedure.checks import Plan, plan_datasets
 from lookalike.procedure.config import Config, load_config
+from lookalike.metadata import ColumnSpec
+from lookalike.multitable import KeyColumn, MultiTableSynthesizer, infer_relationships
 from lookalike.procedure.metrics import METRIC_COLUMNS, correlation_metrics
 from lookalike.synthesizer import Synthesizer
 
@@ -36,42 +41,102 @@ def generate_synthetic_data(
 
     `config` is the warehouse procedure's configuration (a dict, a JSON string or a JSON file
     path); `database` a `duckdb:///path.duckdb` URL, a path, or an open DuckDB connection (left
-    open). Either every output table is written or, on any error, none is.
+    open). Either every output table is written or, on any error, none is. Datasets linked by
+    join keys are generated together, so that their synthetic tables join like the real ones.
     """
     parsed = load_config(config)
     with DuckDBConnector(database) as db:
         plans = plan_datasets(parsed, db)
-        _refuse_unsupported(parsed, plans)
+        _refuse_unsupported(parsed)
         created_on = datetime.now(timezone.utc)
-        models = _fit(plans, db, parsed.seed, progress)
-        _write(plans, models, db)
-        return _metrics(plans, models, db, created_on)
+        outputs = _synthesise(plans, parsed, db, progress)
+        _write(plans, outputs, db)
+        return _metrics(plans, outputs, db, created_on)
 
 
-def _refuse_unsupported(config: Config, plans: list[Plan]) -> None:
+@dataclass
+class _Output:
+    """One dataset's synthetic rows, and the columns whose associations mean nothing."""
+
+    batches: Callable[[], Iterator[pa.RecordBatch]]
+    unmeasured: set[str]
+
+
+def _refuse_unsupported(config: Config) -> None:
     """Options that are valid but not implemented yet fail loudly, rather than being ignored."""
-    asked = [f"join_key on {plan.source}.{name}" for plan in plans for name in plan.join_keys]
     if config.similarity_filter:
-        asked.append("similarity_filter: true")
-    if config.consistency_secret is not None:
-        asked.append("consistency_secret")
-    if asked:
         raise NotYetSupportedError(
-            f"not yet supported: {', '.join(asked)}; remove these options to generate "
-            f"the tables without them"
+            "not yet supported: similarity_filter: true; remove it to generate the tables "
+            "without the filter"
         )
 
 
-def _fit(plans: list[Plan], db: DuckDBConnector, seed: int | None, progress: bool
-         ) -> list[Synthesizer]:
-    """One fitted model per dataset; all are fitted before any table is written, so that a
-    table the synthesizer rejects fails the call with nothing written."""
-    seeds = _dataset_seeds(seed, len(plans))
-    return [
-        Synthesizer(random_state=dataset_seed, columns=plan.columns, progress=progress)
-        .fit(db.read_table(plan.source))
-        for plan, dataset_seed in zip(plans, seeds, strict=True)
+def _synthesise(plans: list[Plan], config: Config, db: DuckDBConnector, progress: bool
+                ) -> list[_Output]:
+    """Every dataset learned before any table is written, so that a table the synthesizer
+    rejects fails the call with nothing written."""
+    linked = [plan for plan in plans if plan.join_keys]
+    seeds = _dataset_seeds(config.seed, len(plans) + 1)
+    outputs: dict[int, _Output] = {}
+    if linked:
+        outputs.update(_synthesise_linked(linked, plans, config, db, seeds[-1], progress))
+    for i, (plan, seed) in enumerate(zip(plans, seeds, strict=False)):
+        if i in outputs:
+            continue
+        model = Synthesizer(random_state=seed, columns=plan.columns, progress=progress
+                            ).fit(db.read_table(plan.source))
+        outputs[i] = _Output(partial(model.sample_batches, plan.dataset.num_rows),
+                             _unmeasured(model.columns_))
+    return [outputs[i] for i in range(len(plans))]
+
+
+def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
+                       db: DuckDBConnector, seed: int | None, progress: bool
+                       ) -> dict[int, _Output]:
+    """Datasets with join keys, generated together (lookalike.multitable)."""
+    tables = {str(plan.source): db.read_table(plan.source) for plan in linked}
+    keys = [KeyColumn(str(plan.source), column,
+                      str(plan.key_parents[column]) if column in plan.key_parents else None)
+            for plan in linked for column in plan.join_keys]
+    relationships = infer_relationships(tables, keys)
+    children = {r.child for r in relationships}
+    _refuse_child_row_counts(linked, plans, children)
+    model = MultiTableSynthesizer(
+        relationships=relationships, random_state=seed,
+        columns={str(plan.source): plan.columns for plan in linked},
+        key_replace={(str(plan.source), column): kind for plan in linked
+                     for column, kind in plan.key_replace.items()},
+        secret=config.consistency_secret, progress=progress,
+    ).fit(tables, keys={str(plan.source): plan.join_keys for plan in linked})
+    synthetic = model.sample({str(plan.source): plan.dataset.num_rows for plan in linked
+                              if plan.dataset.num_rows is not None})
+    outputs = {}
+    for plan in linked:
+        name = str(plan.source)
+        table_model = model.tables_[name].model
+        outputs[plans.index(plan)] = _Output(
+            partial(_batches_of, synthetic[name]),
+            _unmeasured(table_model.columns_) | set(plan.join_keys),
+        )
+    return outputs
+
+
+def _refuse_child_row_counts(linked: list[Plan], plans: list[Plan], children: set[str]) -> None:
+    problems = [
+        f"datasets[{plans.index(plan)}].num_rows: the rows of {plan.source} follow from its "
+        f"parent's rows (it is a child through its join key); set num_rows on the parent"
+        for plan in linked if plan.dataset.num_rows is not None and str(plan.source) in children
     ]
+    if problems:
+        raise ConfigError("invalid configuration: " + "; ".join(problems))
+
+
+def _batches_of(table: pa.Table) -> Iterator[pa.RecordBatch]:
+    return iter(table.to_batches(max_chunksize=100_000))
+
+
+def _unmeasured(specs: list[ColumnSpec]) -> set[str]:
+    return {spec.name for spec in specs if spec.kind in UNMEASURED_KINDS}
 
 
 def _dataset_seeds(seed: int | None, count: int) -> list[int | None]:
@@ -83,12 +148,11 @@ def _dataset_seeds(seed: int | None, count: int) -> list[int | None]:
     return [int(child.generate_state(1)[0]) for child in children]
 
 
-def _write(plans: list[Plan], models: list[Synthesizer], db: DuckDBConnector) -> None:
+def _write(plans: list[Plan], outputs: list[_Output], db: DuckDBConnector) -> None:
     staged: list[tuple[TableName, TableName]] = []
     try:
-        for plan, model in zip(plans, models, strict=True):
-            batches = model.sample_batches(plan.dataset.num_rows)
-            staged.append((db.stage(batches, plan.output, plan.source), plan.output))
+        for plan, output in zip(plans, outputs, strict=True):
+            staged.append((db.stage(output.batches(), plan.output, plan.source), plan.output))
         db.publish(staged)
     except BaseException:
         for staging, _ in staged:
@@ -96,15 +160,15 @@ def _write(plans: list[Plan], models: list[Synthesizer], db: DuckDBConnector) ->
         raise
 
 
-def _metrics(plans: list[Plan], models: list[Synthesizer], db: DuckDBConnector,
+def _metrics(plans: list[Plan], outputs: list[_Output], db: DuckDBConnector,
              created_on: datetime) -> pd.DataFrame:
     frames = [
         correlation_metrics(
             db.read_table(plan.source), db.read_table(plan.output),
             source_name=plan.source, output_name=plan.output, created_on=created_on,
-            unmeasured={spec.name for spec in model.columns_ if spec.kind in UNMEASURED_KINDS},
+            unmeasured=output.unmeasured,
         )
-        for plan, model in zip(plans, models, strict=True)
+        for plan, output in zip(plans, outputs, strict=True)
     ]
     if not frames:
         return pd.DataFrame(columns=list(METRIC_COLUMNS))

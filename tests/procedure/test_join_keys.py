@@ -1,0 +1,115 @@
+"""The lab's two-table call with policy_number as join key, on a real DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lookalike import generate_synthetic_data
+from lookalike.errors import ConfigError, LookalikeError
+
+KEY = {"policy_number": {"join_key": True}}
+LAB_TWO_TABLES = {
+    "datasets": [
+        {"input_table": "LAB.DATA.CLAIM_DATA", "output_table": "LAB.DATA.CLAIM_DATA_SYNTHETIC",
+         "columns": KEY},
+        {"input_table": "LAB.DATA.CUSTOMER_DATA",
+         "output_table": "LAB.DATA.CUSTOMER_DATA_SYNTHETIC", "columns": KEY},
+    ],
+    "replace_output_tables": True,
+}
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path)) as con:
+        return con.execute(sql).fetchall()
+
+
+def keys(path: Path, table: str) -> set[int]:
+    return {row[0] for row in query(path, f"SELECT POLICY_NUMBER FROM DATA.{table}")}
+
+
+def test_the_lab_call_keeps_the_join(lab: Path, lab_url: str) -> None:
+    metrics = generate_synthetic_data(LAB_TWO_TABLES, lab_url)
+    (joined,) = query(lab, "SELECT count(*) FROM DATA.CLAIM_DATA_SYNTHETIC c "
+                           "JOIN DATA.CUSTOMER_DATA_SYNTHETIC p USING (POLICY_NUMBER)")[0:1]
+    assert abs(joined[0] - 1_000) <= 50
+    orphans = query(lab, "SELECT count(*) FROM DATA.CLAIM_DATA_SYNTHETIC WHERE POLICY_NUMBER "
+                         "NOT IN (SELECT POLICY_NUMBER FROM DATA.CUSTOMER_DATA_SYNTHETIC)")
+    assert orphans == [(0,)]
+    real = keys(lab, "CLAIM_DATA") | keys(lab, "CUSTOMER_DATA")
+    synthetic = keys(lab, "CLAIM_DATA_SYNTHETIC") | keys(lab, "CUSTOMER_DATA_SYNTHETIC")
+    assert not real & synthetic
+    assert min(real) <= min(synthetic) and max(synthetic) <= max(real)  # look like the real ones
+    key_pairs = metrics[metrics["columns"].str.contains("POLICY_NUMBER")]
+    assert key_pairs["metric_value"].isna().all()  # pseudonyms carry no association
+
+
+def test_the_same_secret_gives_keys_that_join_across_runs(lab: Path, lab_url: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAB_SECRET", "s3cret-value")
+    config = {**LAB_TWO_TABLES, "consistency_secret": {"env": "LAB_SECRET"}}
+    generate_synthetic_data(config, lab_url)
+    first = keys(lab, "CUSTOMER_DATA_SYNTHETIC")
+    generate_synthetic_data(config, lab_url)
+    assert keys(lab, "CUSTOMER_DATA_SYNTHETIC") == first
+    generate_synthetic_data(LAB_TWO_TABLES, lab_url)
+    assert keys(lab, "CUSTOMER_DATA_SYNTHETIC") != first
+
+
+def test_the_secret_appears_nowhere(lab: Path, lab_url: str, tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("do-not-print-me\n")
+    config = {**LAB_TWO_TABLES, "consistency_secret": {"file": str(secret_file)}}
+    metrics = generate_synthetic_data(config, lab_url)
+    assert "do-not-print-me" not in metrics.to_csv()
+    for table in ("CLAIM_DATA_SYNTHETIC", "CUSTOMER_DATA_SYNTHETIC"):
+        assert "do-not-print-me" not in str(query(lab, f"SELECT * FROM DATA.{table}"))
+
+
+def test_a_missing_secret_variable_is_reported_without_a_value(lab_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    monkeypatch.delenv("NO_SUCH_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="^invalid configuration: consistency_secret.env: the "
+                       "environment variable NO_SUCH_SECRET is not set or is empty$"):
+        generate_synthetic_data({**LAB_TWO_TABLES, "consistency_secret": {"env": "NO_SUCH_SECRET"}},
+                                lab_url)
+
+
+def test_num_rows_on_the_parent_scales_the_children(lab: Path, lab_url: str) -> None:
+    datasets = [dict(d) for d in LAB_TWO_TABLES["datasets"]]
+    datasets[1]["num_rows"] = 2_400
+    generate_synthetic_data({**LAB_TWO_TABLES, "datasets": datasets}, lab_url)
+    assert query(lab, "SELECT count(*) FROM DATA.CUSTOMER_DATA_SYNTHETIC") == [(2_400,)]
+    (claims,) = query(lab, "SELECT count(*) FROM DATA.CLAIM_DATA_SYNTHETIC")[0]
+    assert 1_800 <= claims <= 2_200
+
+
+def test_num_rows_on_a_child_is_an_error(lab_url: str) -> None:
+    datasets = [dict(d) for d in LAB_TWO_TABLES["datasets"]]
+    datasets[0]["num_rows"] = 10
+    with pytest.raises(ConfigError, match=r"datasets\[0\].num_rows: the rows of lab.DATA.CLAIM_DATA "
+                       r"follow from its parent's rows"):
+        generate_synthetic_data({**LAB_TWO_TABLES, "datasets": datasets}, lab_url)
+
+
+def test_a_declared_parent_must_be_an_input_of_the_call(lab_url: str) -> None:
+    datasets = [dict(d) for d in LAB_TWO_TABLES["datasets"]]
+    datasets[0]["columns"] = {"policy_number": {"join_key": True, "parent": "LAB.DATA.NOPE"}}
+    with pytest.raises(ConfigError, match=r"datasets\[0\].columns.policy_number.parent"):
+        generate_synthetic_data({**LAB_TWO_TABLES, "datasets": datasets}, lab_url)
+
+
+def test_a_declared_parent_that_contradicts_the_data_is_an_error(lab: Path, lab_url: str) -> None:
+    query(lab, "CREATE TABLE DATA.MANY AS SELECT POLICY_NUMBER, CLAIM_AMOUNT FROM "
+               "DATA.CLAIM_DATA UNION ALL SELECT POLICY_NUMBER, CLAIM_AMOUNT + 1 FROM DATA.CLAIM_DATA")
+    config = {"datasets": [
+        {"input_table": "LAB.DATA.MANY", "output_table": "LAB.DATA.MANY_OUT", "columns": KEY},
+        {"input_table": "LAB.DATA.CLAIM_DATA", "output_table": "LAB.DATA.CLAIM_OUT",
+         "columns": {"policy_number": {"join_key": True, "parent": "LAB.DATA.MANY"}}}]}
+    with pytest.raises(LookalikeError, match="the declared parent lab.DATA.MANY holds some values "
+                       "more than once"):
+        generate_synthetic_data(config, lab_url)
