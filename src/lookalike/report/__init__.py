@@ -1,0 +1,59 @@
+"""The quality report: can I trust this synthetic data?
+
+Compute typed metrics first (`evaluate`), render second (`write_html`, `text_summary`), and
+return both (`report`). The report is one self-contained HTML file that opens offline.
+Rendering needs the `report` extra (`pip install 'lookalike[report]'`: jinja2 and matplotlib);
+measuring does not.
+
+>>> metrics = evaluate(train, synthetic, holdout=holdout, target="FRAUD_REPORTED")
+>>> write_html(metrics, "claims-report.html", real=train, synthetic=synthetic)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from lookalike.report.columns import ColumnsArgument
+from lookalike.report.fidelity import ColumnMetrics, PairMetrics
+from lookalike.report.metrics import MAX_ROWS, QualityMetrics, evaluate
+from lookalike.report.models import DiscriminatorMetrics, UtilityMetrics
+from lookalike.report.plots import ReportDependencyError
+from lookalike.report.render import text_summary, write_html
+
+__all__ = [
+    "ColumnMetrics", "DiscriminatorMetrics", "PairMetrics", "QualityMetrics",
+    "ReportDependencyError", "UtilityMetrics", "evaluate", "report", "report_for_output",
+    "text_summary", "write_html",
+]
+
+
+def report(real: Any, synthetic: Any, path: str | Path, *, holdout: Any = None,
+           target: str | None = None, columns: ColumnsArgument = None,
+           max_rows: int = MAX_ROWS, seed: int = 0, title: str | None = None
+           ) -> tuple[QualityMetrics, Path]:
+    """`evaluate`, then `write_html`: the metrics and the path of the report."""
+    metrics = evaluate(real, synthetic, holdout=holdout, target=target, columns=columns,
+                       max_rows=max_rows, seed=seed)
+    written = write_html(metrics, path, real=real, synthetic=synthetic,
+                         title=title or "Synthetic data quality report")
+    return metrics, written
+
+
+def report_for_output(real_table: Any, synthetic_table: Any, folder: str | Path, name: str, *,
+                      columns: ColumnsArgument = None, seed: int = 0) -> Path:
+    """The report of one output table of `generate_synthetic_data`: `folder/<name>.html`.
+
+    `real_table` is the input the model learnt from and `synthetic_table` its output (pyarrow
+    Tables); `columns` the model's `columns_` (ColumnSpecs) or per-column options. Without a
+    holdout the report has fidelity and the discriminator, not privacy or ML utility."""
+    path = Path(folder) / f"{_file_name(name)}.html"
+    return report(real_table, synthetic_table, path, columns=columns, seed=seed,
+                  title=f"Quality report: {name}")[1]
+
+
+def _file_name(name: str) -> str:
+    """A table name (`DB.SCHEMA.TABLE`, maybe quoted) as a safe file name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace('"', "")).strip("._")
+    return cleaned or "report"

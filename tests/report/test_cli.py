@@ -1,0 +1,94 @@
+"""`lookalike report`: files or DuckDB tables in, a report and a summary out."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from lookalike.cli import app, main
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def files(claims_case, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("files")
+    for name, table in claims_case.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    return folder
+
+
+def test_report_from_files_prints_the_summary(files, tmp_path):
+    output = tmp_path / "claims.html"
+    result = runner.invoke(app, [
+        "report", "--real", str(files / "train.parquet"),
+        "--synthetic", str(files / "synthetic.parquet"), "--holdout", str(files / "holdout.parquet"),
+        "--target", "FRAUD_REPORTED", "--ignore", "POLICY_NUMBER", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Quality of synthetic data (500 real rows")
+    assert "ML utility" in result.output and f"report: {output}" in result.output
+    assert output.is_file()
+
+
+def test_report_from_duckdb_tables_as_json(claims_case, tmp_path):
+    database = tmp_path / "lab.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE SCHEMA DATA")
+        for name, table in claims_case.items():
+            con.register("incoming", table)
+            con.execute(f"CREATE TABLE DATA.{name} AS SELECT * FROM incoming")
+            con.unregister("incoming")
+    result = runner.invoke(app, [
+        "report", "--real", "DATA.TRAIN", "--synthetic", "data.synthetic",
+        "--database", f"duckdb:///{database}", "--output", str(tmp_path / "r.html"),
+        "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert 0.8 < data["summary"]["overall"] <= 1.0
+    assert data["privacy_note"].startswith("privacy metrics need a holdout")
+    assert data["report"].endswith("r.html")
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["lookalike", *args])
+    monkeypatch.delenv("LOOKALIKE_DATABASE", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main()
+    captured = capsys.readouterr()
+    return exited.value.code or 0, captured.out, captured.err
+
+
+def test_a_table_name_needs_a_database(monkeypatch, capsys, tmp_path):
+    code, out, err = run_main(monkeypatch, capsys, "report", "--real", "DATA.CLAIMS",
+                              "--synthetic", "x.csv", "--output", str(tmp_path / "r.html"))
+    assert (code, out) == (1, "")
+    assert err == ("error: 'DATA.CLAIMS' is not a .csv or .parquet file, so it names a table: "
+                   "pass --database duckdb:///path/to/file.duckdb\n")
+
+
+def test_an_unknown_ignored_column_is_named(monkeypatch, capsys, files, tmp_path):
+    code, _, err = run_main(monkeypatch, capsys, "report", "--real", str(files / "train.parquet"),
+                            "--synthetic", str(files / "synthetic.parquet"), "--ignore", "NOPE",
+                            "--output", str(tmp_path / "r.html"))
+    assert code == 1
+    assert err.startswith("error: --ignore 'NOPE': no such column in ")
+
+
+def test_an_unknown_table_is_named(monkeypatch, capsys, tmp_path):
+    database = tmp_path / "empty.duckdb"
+    duckdb.connect(str(database)).close()
+    code, _, err = run_main(monkeypatch, capsys, "report", "--real", "NOPE", "--synthetic",
+                            "NOPE2", "--database", f"duckdb:///{database}",
+                            "--output", str(tmp_path / "r.html"))
+    assert (code, err) == (1, f"error: no table 'NOPE' in duckdb:///{database}\n")
+
+
+def test_report_has_help():
+    result = runner.invoke(app, ["report", "--help"])
+    assert result.exit_code == 0
+    assert "--synthetic" in result.output and "--holdout" in result.output
