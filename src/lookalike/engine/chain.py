@@ -54,24 +54,34 @@ class Conditional:
     def sample(self, codes: np.ndarray, uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """This column's codes for every row, given the earlier columns in `codes`, by inverse
         transform of `uniforms`; also where each uniform fell inside its code's probability
-        (a fresh uniform, used to place a value inside its bin)."""
-        cumulative = self.cumulative[self.apply(codes)]
-        drawn = np.minimum((cumulative < uniforms[:, None]).sum(axis=1), self.n_codes - 1)
-        rows = np.arange(len(codes))
-        high = cumulative[rows, drawn]
-        low = np.where(drawn > 0, cumulative[rows, np.maximum(drawn - 1, 0)], 0.0)
+        (a fresh uniform, used to place a value inside its bin).
+
+        One binary search over all leaves' cumulative rows laid end to end (leaf i's row offset
+        by i), so memory stays linear in the rows whatever the number of codes."""
+        leaves = self.apply(codes)
+        found = np.searchsorted(self._stacked(), leaves + uniforms, side="left")
+        drawn = np.minimum(found - leaves * self.n_codes, self.n_codes - 1)
+        low, high = self._bounds(leaves, drawn)
         inside = np.clip((uniforms - low) / np.maximum(high - low, 1e-12), 0.0, 1.0 - 1e-9)
         return drawn.astype(np.int32), inside
 
     def transform(self, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Randomized probability integral transform of the real codes: uniform on [0, 1) when
         the model is right; their dependence across columns is what the copula learns."""
-        cumulative = self.cumulative[self.apply(codes)]
-        observed = codes[:, self.target]
-        rows = np.arange(len(codes))
-        high = cumulative[rows, observed]
-        low = np.where(observed > 0, cumulative[rows, np.maximum(observed - 1, 0)], 0.0)
+        low, high = self._bounds(self.apply(codes), codes[:, self.target])
         return low + rng.random(len(codes)) * (high - low)
+
+    def _bounds(self, leaves: np.ndarray, drawn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cumulative probability below and up to each row's code, in its leaf."""
+        high = self.cumulative[leaves, drawn].astype(np.float64)
+        below = self.cumulative[leaves, np.maximum(drawn - 1, 0)].astype(np.float64)
+        return np.where(drawn > 0, below, 0.0), high
+
+    def _stacked(self) -> np.ndarray:
+        if getattr(self, "_stacked_cache", None) is None:
+            offsets = np.arange(len(self.cumulative), dtype=np.float64)[:, None]
+            self._stacked_cache = (self.cumulative.astype(np.float64) + offsets).ravel()
+        return self._stacked_cache
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {name: getattr(self, name) for name in
