@@ -131,11 +131,25 @@ def reduce(partials: list[NumericPartial], n_bins: int) -> NumericModel:
     continuous = _is_continuous(values, step)
     grid = (_smooth_quantiles(values, weight, int(np.clip(len(values) // 8, 16, GRID_SIZE)))
             if continuous else _weighted_quantiles(values, weight, GRID_SIZE))
+    grid = _protect_extremes(grid, values)
     positions = (np.arange(1, n_bins) * len(grid)) // n_bins
     cuts = np.unique(grid[positions]) if len(grid) else np.zeros(0)
     cuts = cuts[cuts > grid[0]] if len(grid) else cuts
     return NumericModel(unit=unit, grid=grid, cuts=cuts, discrete=False, step=step,
                         continuous=continuous)
+
+
+EXTREME_K = 5  # the k-th smallest and largest values bound what a column can produce
+
+
+def _protect_extremes(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Clamp the grid to the k-th smallest and k-th largest real value, so that no value only
+    one to four people have (the single policyholder aged 64, a premium of 4,800) is ever
+    produced. Privacy happens here, in the reduce step."""
+    if len(values) <= 2 * EXTREME_K:
+        return grid
+    ordered = np.sort(values)
+    return np.clip(grid, ordered[EXTREME_K - 1], ordered[-EXTREME_K])
 
 
 def _is_continuous(values: np.ndarray, step: float) -> bool:
