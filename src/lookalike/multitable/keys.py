@@ -87,6 +87,8 @@ def pseudonyms(key: KeyFormat, real: pa.ChunkedArray, count: int, *, secret: byt
             f"cannot make {count} distinct keys of type {key.type} that look like the real ones "
             f"(only {key.capacity()} are free); generate fewer rows"
         )
+    if secret is None and pa.types.is_integer(key.type):
+        return _random_integers(key, real, count, rng)
     if secret is None:
         digests = (rng.bytes(32) for _ in iter(int, 1))
     else:
@@ -102,6 +104,20 @@ def pseudonyms(key: KeyFormat, real: pa.ChunkedArray, count: int, *, secret: byt
                 break
     order = rng.permutation(len(pool))  # dealt at random: no link to the real entity
     return pa.array([pool[i] for i in order], type=key.type)
+
+
+def _random_integers(key: KeyFormat, real: pa.ChunkedArray, count: int,
+                     rng: np.random.Generator) -> pa.Array:
+    """Random integer pseudonyms, vectorised: draw, drop real keys and repeats, draw again."""
+    real_values = real.drop_null().to_numpy()
+    chosen = np.zeros(0, dtype=np.int64)
+    while len(chosen) < count:
+        draws = rng.integers(key.low, key.high + 1, int((count - len(chosen)) * 1.2) + 16)
+        fresh = draws[~np.isin(draws, real_values)]
+        merged = np.concatenate([chosen, fresh])
+        _, first = np.unique(merged, return_index=True)
+        chosen = merged[np.sort(first)]
+    return pa.array(chosen[:count]).cast(key.type)
 
 
 def _keyed_digests(secret: bytes, real: pa.ChunkedArray):
