@@ -11,9 +11,10 @@ partial table and keeps an existing output intact.
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -21,63 +22,15 @@ import duckdb
 import pyarrow as pa
 
 from lookalike.errors import ConfigError, ReadError
+from lookalike.io.base import (
+    BATCH_ROWS, STAGING_MARKER, Column, ForeignKey, TableInfo, TableName, TableWrite, WriteError,
+    conform, order_writes, quote,
+)
+from lookalike.io.names import Identifier, split_name
 
 URL_PREFIX = "duckdb:///"
-STAGING_MARKER = "__lookalike_staging_"
-
-
-@dataclass(frozen=True)
-class TableName:
-    """A fully resolved table name, spelt as the catalog spells it."""
-
-    database: str
-    schema: str
-    table: str
-
-    @property
-    def sql(self) -> str:
-        return ".".join(quote(part) for part in (self.database, self.schema, self.table))
-
-    def __str__(self) -> str:
-        return f"{self.database}.{self.schema}.{self.table}"
-
-
-@dataclass(frozen=True)
-class Identifier:
-    text: str
-    quoted: bool
-
-    def matches(self, name: str) -> bool:
-        return name == self.text if self.quoted else name.casefold() == self.text.casefold()
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def split_name(name: str) -> list[Identifier]:
-    """`DB.SCHEMA.TABLE` into its parts; dots and doubled quotes inside "quotes" are literal."""
-    parts: list[Identifier] = []
-    current, quoted, in_quotes, i = "", False, False, 0
-    while i < len(name):
-        char = name[i]
-        if in_quotes and char == '"' and name[i + 1:i + 2] == '"':
-            current, i = current + '"', i + 2
-            continue
-        if char == '"':
-            in_quotes, quoted = not in_quotes, True
-        elif char == "." and not in_quotes:
-            parts.append(Identifier(current if quoted else current.strip(), quoted))
-            current, quoted = "", False
-        else:
-            current += char
-        i += 1
-    if in_quotes:
-        raise ConfigError(f"table name {name!r} has an unclosed double quote")
-    parts.append(Identifier(current if quoted else current.strip(), quoted))
-    if len(parts) > 3 or any(not part.text for part in parts):
-        raise ConfigError(f"table name {name!r} is not of the form DB.SCHEMA.TABLE")
-    return parts
+ENGINE = "duckdb"
+UNSUPPORTED = ("[]", "STRUCT", "MAP", "UNION", "BLOB", "INTERVAL", "BIT", "JSON")
 
 
 def connection_from_url(url: str | Path) -> duckdb.DuckDBPyConnection:
@@ -98,9 +51,30 @@ def connection_from_url(url: str | Path) -> duckdb.DuckDBPyConnection:
 class DuckDBConnector:
     """Tables of one DuckDB database. Closes the connection on exit only if it opened it."""
 
+    engine = ENGINE
+
     def __init__(self, database: str | Path | duckdb.DuckDBPyConnection) -> None:
         self._owned = not isinstance(database, duckdb.DuckDBPyConnection)
         self.connection = connection_from_url(database) if self._owned else database
+        self.url = str(database) if self._owned else "duckdb connection"
+
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple]:
+        return self.connection.execute(sql, list(parameters)).fetchall()
+
+    def current(self) -> tuple[str, str]:
+        database, schema = self.connection.execute(
+            "SELECT current_database(), current_schema()").fetchall()[0]
+        return database, schema
+
+    def sql_name(self, table: TableName) -> str:
+        return table.sql
+
+    def identity(self) -> tuple[str, int, str]:
+        """Where the data lives, to refuse copying a database onto itself."""
+        path = self.connection.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()[0][0]
+        return ("file", 0, str(Path(path).resolve()) if path else f"memory:{id(self)}")
 
     def __enter__(self) -> DuckDBConnector:
         return self
@@ -115,15 +89,41 @@ class DuckDBConnector:
 
     # -- catalog --------------------------------------------------------------------------------
 
-    def tables(self) -> list[TableName]:
-        """Every table and view, temporary ones excluded."""
+    def tables(self, schema: str | None = None) -> list[TableName]:
+        """Every table and view (of `schema`, if given), temporary ones excluded."""
         rows = self.connection.execute(
             "SELECT database_name, schema_name, table_name FROM duckdb_tables() "
             "WHERE NOT temporary UNION ALL "
             "SELECT database_name, schema_name, view_name FROM duckdb_views() "
             "WHERE NOT internal AND NOT temporary"
         ).fetchall()
-        return [TableName(*row) for row in rows]
+        return [TableName(*row) for row in rows if schema is None or row[1] == schema]
+
+    def describe(self, table: TableName) -> TableInfo:
+        """Columns with types and NOT NULL, primary key, unique constraints, foreign keys."""
+        where = [table.database, table.schema, table.table]
+        rows = self.connection.execute(
+            "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE "
+            "database_name = ? AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            where).fetchall()
+        schema = self.arrow_schema(table)
+        columns = tuple(_column(name, sql_type, nullable, schema.field(name).type)
+                        for name, sql_type, nullable in rows)
+        primary: tuple[str, ...] = ()
+        unique, foreign = [], []
+        for kind, names, parent, parent_names in self.connection.execute(
+                "SELECT constraint_type, constraint_column_names, referenced_table, "
+                "referenced_column_names FROM duckdb_constraints() WHERE database_name = ? "
+                "AND schema_name = ? AND table_name = ? ORDER BY constraint_index",
+                where).fetchall():
+            if kind == "PRIMARY KEY":
+                primary = tuple(names)
+            elif kind == "UNIQUE":
+                unique.append(tuple(names))
+            elif kind == "FOREIGN KEY":
+                foreign.append(ForeignKey(tuple(names), TableName(
+                    table.database, table.schema, parent), tuple(parent_names)))
+        return TableInfo(table, ENGINE, columns, primary, tuple(unique), tuple(foreign))
 
     def is_view(self, table: TableName) -> bool:
         return bool(self.connection.execute(
@@ -177,6 +177,12 @@ class DuckDBConnector:
     def read_table(self, table: TableName) -> pa.Table:
         return self.connection.sql(f"SELECT * FROM {table.sql}").to_arrow_table()
 
+    def read_batches(self, table: TableName, batch_rows: int = BATCH_ROWS
+                     ) -> Iterator[pa.RecordBatch]:
+        """The table as a stream of Arrow record batches (DuckDB's own Arrow export)."""
+        reader = self.connection.sql(f"SELECT * FROM {table.sql}").to_arrow_reader(batch_rows)
+        yield from reader
+
     def arrow_schema(self, table: TableName) -> pa.Schema:
         """The Arrow schema `read_table` would give, without reading a row."""
         return self.connection.sql(f"SELECT * FROM {table.sql} LIMIT 0").to_arrow_table().schema
@@ -226,8 +232,101 @@ class DuckDBConnector:
             self.connection.rollback()
             raise
 
+    def write_tables(self, writes: Sequence[TableWrite], *, replace: bool = False) -> None:
+        """Create and fill every table, parents first, with primary keys, unique constraints
+        and foreign keys (declared in CREATE TABLE, as DuckDB requires), in one transaction."""
+        ordered = order_writes(writes)
+        for write in ordered:
+            for fk in write.late_foreign_keys:
+                warnings.warn(f"{write.output}: foreign key ({', '.join(fk.columns)}) -> "
+                              f"{fk.parent.table} is not declared: DuckDB checks a "
+                              f"self-reference or a cycle row by row, which a bulk load breaks",
+                              UserWarning, stacklevel=2)
+        self.connection.begin()
+        try:
+            for write in ordered:
+                existing = self.find_table(write.output.sql)
+                if existing is not None:
+                    if not replace:
+                        raise WriteError(f"{existing} already exists in {self.url}; pass "
+                                         f"--replace to overwrite it")
+                    self.connection.execute(f"DROP TABLE {existing.sql}")
+                self.connection.execute(_create_table(write))
+                write.rows = self._insert(write.output, write.info.arrow_schema,
+                                          write.batches())
+            self.connection.commit()
+        except BaseException as error:
+            self.connection.rollback()
+            if isinstance(error, (WriteError, KeyboardInterrupt)):
+                raise
+            raise WriteError(f"writing to {self.url} failed, nothing was written: "
+                             f"{str(error).splitlines()[0]}") from error
+
+    def _insert(self, table: TableName, schema: pa.Schema,
+                batches: Iterable[pa.RecordBatch]) -> int:
+        view = f"lookalike_batch_{uuid.uuid4().hex[:12]}"
+        rows = 0
+        for batch in batches:
+            data = conform(batch, schema)
+            self.connection.register(view, data)
+            try:
+                self.connection.execute(f"INSERT INTO {table.sql} SELECT * FROM {view}")
+            finally:
+                self.connection.unregister(view)
+            rows += data.num_rows
+        return rows
+
     def drop(self, table: TableName) -> None:
         self.connection.execute(f"DROP TABLE IF EXISTS {table.sql}")
 
     def row_count(self, table: TableName) -> int:
         return self.connection.execute(f"SELECT count(*) FROM {table.sql}").fetchall()[0][0]
+
+
+def _column(name: str, sql_type: str, nullable: bool, arrow_type: pa.DataType) -> Column:
+    supported = not any(word in sql_type.upper() for word in UNSUPPORTED)
+    labels = tuple(v.replace("''", "'") for v in re.findall(r"'((?:[^']|'')*)'", sql_type)
+                   ) if sql_type.upper().startswith("ENUM(") else ()
+    if pa.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    return Column(name, sql_type, arrow_type if supported else pa.null(), bool(nullable),
+                  enum_values=labels, uuid=sql_type.upper() == "UUID", supported=supported)
+
+
+def column_type(column: Column, source_engine: str) -> str:
+    """The DuckDB type of a column read from `source_engine`."""
+    if source_engine == ENGINE:
+        return column.sql_type
+    kind = column.arrow_type
+    if column.enum_values:
+        return "ENUM(" + ", ".join("'" + v.replace("'", "''") + "'"
+                                   for v in column.enum_values) + ")"
+    if column.uuid:
+        return "UUID"
+    if pa.types.is_null(kind):
+        return "JSON" if "json" in column.sql_type.lower() else "VARCHAR"
+    if pa.types.is_decimal(kind):
+        return f"DECIMAL({kind.precision},{kind.scale})"
+    if pa.types.is_timestamp(kind):
+        return "TIMESTAMPTZ" if kind.tz else "TIMESTAMP"
+    if pa.types.is_time(kind):
+        return "TIME"
+    simple = {pa.bool_(): "BOOLEAN", pa.int8(): "TINYINT", pa.int16(): "SMALLINT",
+              pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.uint8(): "UTINYINT",
+              pa.uint16(): "USMALLINT", pa.uint32(): "UINTEGER", pa.uint64(): "UBIGINT",
+              pa.float32(): "FLOAT", pa.float64(): "DOUBLE", pa.date32(): "DATE"}
+    return simple.get(kind, "VARCHAR")
+
+
+def _create_table(write: TableWrite) -> str:
+    info = write.info
+    parts = [f"{quote(c.name)} {column_type(c, info.engine)}"
+             + (" NOT NULL" if not c.nullable and c.supported else "") for c in info.columns]
+    if info.primary_key:
+        parts.append(f"PRIMARY KEY ({', '.join(quote(c) for c in info.primary_key)})")
+    parts.extend(f"UNIQUE ({', '.join(quote(c) for c in columns)})" for columns in info.unique)
+    for fk in write.foreign_keys:
+        parts.append(f"FOREIGN KEY ({', '.join(quote(c) for c in fk.columns)}) REFERENCES "
+                     f"{quote(fk.parent.schema)}.{quote(fk.parent.table)} "
+                     f"({', '.join(quote(c) for c in fk.parent_columns)})")
+    return f"CREATE TABLE {write.output.sql} (" + ", ".join(parts) + ")"

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from lookalike.errors import ConfigError
-from lookalike.io.duckdb import DuckDBConnector, TableName
+from lookalike.io.base import Connector, TableName
 from lookalike.metadata import is_string_type, physical_kind
 from lookalike.procedure.config import Config, Dataset, did_you_mean, raise_problems
 from lookalike.synthesizer import MIN_DISTINCT_ROWS
@@ -36,7 +36,7 @@ class Plan:
     key_parents: dict[str, TableName] = field(default_factory=dict)  # declared parents
 
 
-def plan_datasets(config: Config, db: DuckDBConnector) -> list[Plan]:
+def plan_datasets(config: Config, db: Connector) -> list[Plan]:
     """A Plan per dataset, or one ConfigError naming every problem found."""
     problems: list[str] = []
     plans = [_plan(dataset, f"datasets[{i}]", config, db, problems)
@@ -47,7 +47,7 @@ def plan_datasets(config: Config, db: DuckDBConnector) -> list[Plan]:
     return [plan for plan in plans if plan is not None]
 
 
-def _plan(dataset: Dataset, where: str, config: Config, db: DuckDBConnector,
+def _plan(dataset: Dataset, where: str, config: Config, db: Connector,
           problems: list[str]) -> Plan | None:
     source = _source(dataset.input_table, f"{where}.input_table", db, problems)
     output = _output(dataset.output_table, f"{where}.output_table", source, config, db, problems)
@@ -63,7 +63,7 @@ def _plan(dataset: Dataset, where: str, config: Config, db: DuckDBConnector,
     return plan if output is not None else None
 
 
-def _source(name: str, where: str, db: DuckDBConnector, problems: list[str]) -> TableName | None:
+def _source(name: str, where: str, db: Connector, problems: list[str]) -> TableName | None:
     try:
         table = db.find_table(name)
     except ConfigError as error:
@@ -76,7 +76,7 @@ def _source(name: str, where: str, db: DuckDBConnector, problems: list[str]) -> 
 
 
 def _output(name: str, where: str, source: TableName | None, config: Config,
-            db: DuckDBConnector, problems: list[str]) -> TableName | None:
+            db: Connector, problems: list[str]) -> TableName | None:
     try:
         existing = db.find_table(name)
         output = existing or db.new_table_name(name)
@@ -121,7 +121,8 @@ def _resolve_columns(plan: Plan, where: str, problems: list[str]) -> None:
             plan.columns[column.name] = options.synthesizer_options()
     for column in plan.schema:
         options = plan.columns.get(column.name, {})
-        if plan.sql_types[column.name] == "UUID" and column.name not in plan.join_keys and (
+        uuid = plan.sql_types[column.name].upper() == "UUID"
+        if uuid and column.name not in plan.join_keys and (
                 "replace" not in options and options.get("categorical") is not True):
             # a redacted value is not a UUID: fake UUIDs keep the column castable to its type
             plan.columns[column.name] = {**options, "replace": "uuid"}
@@ -133,7 +134,7 @@ def _resolve_columns(plan: Plan, where: str, problems: list[str]) -> None:
             plan.columns[column.name] = {"kind": "null"}
 
 
-def _resolve_parents(plans: list[Plan | None], db: DuckDBConnector, problems: list[str]) -> None:
+def _resolve_parents(plans: list[Plan | None], db: Connector, problems: list[str]) -> None:
     """Declared parents (`"parent"` next to `join_key`) must be input tables of this call."""
     sources = {plan.source for plan in plans if plan is not None}
     for i, plan in enumerate(plans):

@@ -1,0 +1,54 @@
+"""`lookalike copy --from URL --to URL`: a synthetic copy of a whole database schema.
+
+Parses options, calls `lookalike.copy.copy_database`, prints the per-table report."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+
+from lookalike.copy import copy_database, describe_report
+from lookalike.errors import ConfigError
+
+
+def _names(text: str | None) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()] if text else []
+
+
+def copy(
+    source: str = typer.Option(..., "--from", help="The source database URL (only read)."),
+    target: str = typer.Option(..., "--to", help="The target database URL, folder or file."),
+    schema: str = typer.Option(None, "--schema", help="The source schema (default: current)."),
+    tables: str = typer.Option(None, "--tables", help="Copy only these tables: a,b,c."),
+    exclude: str = typer.Option(None, "--exclude", help="Copy every table but these: x,y."),
+    rows_scale: float = typer.Option(1.0, "--rows-scale",
+                                     help="Rows of each top-level table, times this."),
+    verbatim: str = typer.Option(None, "--verbatim",
+                                 help="Small reference tables copied as they are: a,b."),
+    secret_env: str = typer.Option(None, "--consistency-secret-env",
+                                   help="Environment variable holding the secret that keeps "
+                                        "key pseudonyms stable across runs."),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="Replace copied tables that exist in the target."),
+    seed: int = typer.Option(None, "--seed", help="Same seed, same data, same copy."),
+    report: Path = typer.Option(None, "--report", help="Write report.json into this folder."),
+    progress: bool = typer.Option(False, "--progress", help="Draw progress bars on stderr."),
+) -> None:
+    """Write a synthetic copy of the source schema's tables, keys and constraints into TO."""
+    secret = None
+    if secret_env:
+        if not os.environ.get(secret_env):
+            raise ConfigError(f"--consistency-secret-env {secret_env}: that environment variable "
+                              f"is not set or empty")
+        secret = os.environ[secret_env].encode()
+    result = copy_database(source, target, schema=schema, tables=_names(tables) or None,
+                           exclude=_names(exclude), rows_scale=rows_scale, secret=secret,
+                           replace=replace, verbatim=_names(verbatim), seed=seed,
+                           progress=progress)
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        (report / "report.json").write_text(json.dumps(result.to_dict(), indent=2))
+    typer.echo(describe_report(result), nl=False)

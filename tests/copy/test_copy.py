@@ -1,0 +1,125 @@
+"""`lookalike copy` of a 9-table PostgreSQL schema (shop.sql) into PostgreSQL and DuckDB."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from lookalike.cli import app
+from lookalike.copy import copy_database
+from lookalike.errors import ConfigError, InvalidDataError
+
+ROOTS = {"customers": 800, "products": 150, "departments": 40}
+CHILDREN = ("employees", "orders", "order_items", "payments", "notes")
+
+
+def counts(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as connection:
+        tables = [r[0] for r in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+        return {t: connection.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+                for t in tables}
+
+
+def test_copy_postgres_to_postgres_keeps_every_constraint(shop_url: str, empty_postgres: str,
+                                                          tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, [
+        "copy", "--from", shop_url, "--to", empty_postgres, "--rows-scale", "0.5",
+        "--verbatim", "regions", "--seed", "3", "--report", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    written = counts(empty_postgres)
+    for table, rows in ROOTS.items():
+        assert written[table] == rows // 2
+    assert written["regions"] == 4
+    assert all(written[t] > 0 for t in CHILDREN)
+    with psycopg.connect(empty_postgres) as connection:
+        constraints = connection.execute(
+            "SELECT contype, count(*) FROM pg_constraint WHERE connamespace = "
+            "'public'::regnamespace AND contype IN ('p', 'u', 'f') GROUP BY contype").fetchall()
+        assert dict(constraints) == {"p": 9, "u": 4, "f": 11}  # as in the source
+        assert connection.execute("SELECT bool_and(convalidated) FROM pg_constraint WHERE "
+                                  "connamespace = 'public'::regnamespace").fetchone()[0]
+        types = dict(connection.execute(
+            "SELECT column_name, format_type(atttypid, atttypmod) FROM information_schema"
+            ".columns c JOIN pg_attribute a ON a.attrelid = 'employees'::regclass AND "
+            "a.attname = c.column_name WHERE c.table_name = 'employees'").fetchall())
+        assert types["grade"] == "level" and types["salary"] == "numeric(10,2)"
+        assert types["hired"] == "timestamp with time zone"
+        # identities continue past the largest generated value
+        new_id = connection.execute(
+            "INSERT INTO orders (customer_id, ordered_at, state) SELECT id, now(), 'new' "
+            "FROM customers LIMIT 1 RETURNING id").fetchone()[0]
+        assert new_id > connection.execute("SELECT max(id) FROM orders WHERE id <> %s",
+                                           [new_id]).fetchone()[0]
+        real_keys = set(r[0] for r in psycopg.connect(shop_url).execute(
+            "SELECT id FROM customers").fetchall())
+        copied_keys = set(r[0] for r in connection.execute("SELECT id FROM customers"))
+        assert not real_keys & copied_keys
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert set(report["seconds"]) == {"catalog", "read", "fit", "sample", "write"}
+    assert "public.employees.manager_id -> public.employees.id" in report[
+        "deferred_foreign_keys"]
+
+
+def test_copy_postgres_to_duckdb(shop_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "shop.duckdb"
+    with pytest.warns(UserWarning, match="is not declared"):
+        report = copy_database(shop_url, f"duckdb:///{target}", verbatim=["regions"], seed=5,
+                               exclude=["notes"])
+    assert {t.table: t.synthetic_rows for t in report.tables}["public.customers"] == 800
+    with duckdb.connect(str(target)) as connection:
+        kinds = connection.execute(
+            "SELECT constraint_type, count(*) FROM duckdb_constraints() WHERE constraint_type "
+            "<> 'NOT NULL' AND constraint_type <> 'CHECK' GROUP BY 1").fetchall()
+        assert dict(kinds) == {"PRIMARY KEY": 8, "UNIQUE": 4, "FOREIGN KEY": 8}
+        types = dict(connection.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'orders'"
+        ).fetchall())
+        assert types["state"].startswith("ENUM(") and types["ordered_at"] == \
+            "TIMESTAMP WITH TIME ZONE"
+        orphans = connection.execute(
+            "SELECT count(*) FROM employees e LEFT JOIN employees m ON m.id = e.manager_id "
+            "WHERE e.manager_id IS NOT NULL AND m.id IS NULL").fetchone()[0]
+        assert orphans == 0  # the undeclared self-reference still holds
+
+
+def test_copy_refuses_the_source_a_non_empty_target_and_tiny_tables(
+        shop_url: str, empty_postgres: str) -> None:
+    with pytest.raises(ConfigError, match="is the source database"):
+        copy_database(shop_url, shop_url)
+    with pytest.raises(InvalidDataError, match="--verbatim regions"):
+        copy_database(shop_url, empty_postgres)
+    with psycopg.connect(empty_postgres, autocommit=True) as connection:
+        connection.execute("CREATE TABLE customers (id int)")
+    with pytest.raises(ConfigError, match="is not empty .*--replace"):
+        copy_database(shop_url, empty_postgres, verbatim=["regions"])
+    with pytest.raises(ConfigError, match="references regions, which is not copied"):
+        copy_database(shop_url, empty_postgres, exclude=["regions"], replace=True)
+    assert counts(empty_postgres) == {"customers": 0}  # the target is as it was
+
+
+def test_a_failed_copy_leaves_the_target_as_it_was(shop_url: str, empty_postgres: str) -> None:
+    with psycopg.connect(empty_postgres, autocommit=True) as connection:
+        connection.execute("CREATE TABLE customers (id int); INSERT INTO customers VALUES (1)")
+        # fail late: when the foreign keys are added, after every table is loaded
+        connection.execute("CREATE FUNCTION no() RETURNS event_trigger LANGUAGE plpgsql AS "
+                           "$$ BEGIN RAISE EXCEPTION 'blocked'; END $$; "
+                           "CREATE EVENT TRIGGER stop ON ddl_command_end WHEN TAG IN "
+                           "('ALTER TABLE') EXECUTE FUNCTION no()")
+    try:
+        with pytest.raises(Exception, match="nothing was written: blocked"):
+            copy_database(shop_url, empty_postgres, verbatim=["regions"], replace=True)
+        assert counts(empty_postgres) == {"customers": 1}
+    finally:
+        with psycopg.connect(empty_postgres, autocommit=True) as connection:
+            connection.execute("DROP EVENT TRIGGER stop")
+
+
+def test_copy_has_help() -> None:
+    result = CliRunner().invoke(app, ["copy", "--help"])
+    assert result.exit_code == 0 and "--rows-scale" in result.output
