@@ -34,7 +34,7 @@ def test_a_full_config_parses_with_defaults_and_extensions() -> None:
         datasets=(Dataset("DB.S.A", "DB.S.B", {
             "id": ColumnOptions(join_key=True, replace="email"),
             "city": ColumnOptions(categorical=True)}, num_rows=10),),
-        similarity_filter=False, replace_output_tables=True, consistency_secret=None, seed=3)
+        similarity_filter=None, replace_output_tables=True, consistency_secret=None, seed=3)
 
 
 def test_json_string_and_file_give_the_same_config(tmp_path: Path) -> None:

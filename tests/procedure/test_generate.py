@@ -130,12 +130,29 @@ def test_two_datasets_cannot_share_an_output(lab_url: str) -> None:
         generate_synthetic_data(config, lab_url)
 
 
-def test_options_not_yet_supported_fail_clearly_and_write_nothing(
+def test_the_similarity_filter_meets_the_row_count_and_reports_what_it_did(
         lab: Path, lab_url: str) -> None:
+    config = {**LAB_SINGLE_TABLE, "similarity_filter": True, "seed": 5}
+    metrics = generate_synthetic_data(config, lab_url)
+    assert len(rows(lab, "CLAIM_DATA_SYNTHETIC")) == len(rows(lab, "CLAIM_DATA"))
+    values = metrics.set_index("metric_type")["metric_value"]
+    assert values["similarity_filter_rows_checked"] >= 1_000
+    assert 0 <= values["similarity_filter_rows_dropped"] < values["similarity_filter_rows_checked"]
+    assert values["similarity_filter_dcr_threshold"] > 0
+    assert 0.3 < values["dcr_share"] < 0.7 and 0.3 < values["mia_auc"] < 0.7
+    assert values["exact_copy_rate"] == 0.0
+
+
+def test_the_similarity_filter_with_join_keys_is_refused_and_writes_nothing(
+        lab: Path, lab_url: str) -> None:
+    dataset = {**LAB_SINGLE_TABLE["datasets"][0], "columns": {"policy_number": {"join_key": True}}}
     with pytest.raises(NotYetSupportedError) as caught:
-        generate_synthetic_data({**LAB_SINGLE_TABLE, "similarity_filter": True}, lab_url)
-    assert str(caught.value) == ("not yet supported: similarity_filter: true; remove it to "
-                                 "generate the tables without the filter")
+        generate_synthetic_data({**LAB_SINGLE_TABLE, "datasets": [dataset],
+                                 "similarity_filter": True}, lab_url)
+    assert str(caught.value) == (
+        "not yet supported: similarity_filter with join keys (lab.DATA.CLAIM_DATA); dropping a "
+        "parent row would orphan its children. Run the filter on tables without join keys, or "
+        "turn it off")
     assert isinstance(caught.value, lookalike.LookalikeError)
     assert table_names(lab) == ["CLAIM_DATA", "CUSTOMER_DATA"]
 

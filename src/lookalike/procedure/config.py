@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lookalike.errors import ConfigError
+from lookalike.errors import ConfigError, InvalidOptionError
 from lookalike.metadata import REPLACE_KINDS
+from lookalike.privacy.filter import FilterOptions, parse_similarity_filter
 
 TOP_KEYS = ("datasets", "similarity_filter", "replace_output_tables", "consistency_secret", "seed")
 DATASET_KEYS = ("input_table", "output_table", "columns", "num_rows")
@@ -60,7 +61,7 @@ class Dataset:
 @dataclass(frozen=True)
 class Config:
     datasets: tuple[Dataset, ...]
-    similarity_filter: bool = False
+    similarity_filter: FilterOptions | None = None  # None: off
     replace_output_tables: bool = False
     consistency_secret: bytes | None = field(default=None, repr=False)  # never printed
     seed: int | None = None
@@ -125,7 +126,7 @@ def _parse_top(raw: Any, problems: list[str]) -> Config | None:
     datasets = _parse_datasets(raw.get("datasets"), problems)
     return Config(
         datasets=tuple(datasets),
-        similarity_filter=_boolean(raw, "similarity_filter", "", problems) or False,
+        similarity_filter=_similarity_filter(raw.get("similarity_filter"), problems),
         replace_output_tables=_boolean(raw, "replace_output_tables", "", problems) or False,
         consistency_secret=_secret(raw.get("consistency_secret"), problems),
         seed=_whole_number(raw, "seed", "", 0, problems),
@@ -250,6 +251,14 @@ def _whole_number(raw: Mapping[str, Any], key: str, where: str, minimum: int,
         problems.append(f"{_at(where, key)} must be a whole number >= {minimum}, not {value!r}")
         return None
     return value
+
+
+def _similarity_filter(value: Any, problems: list[str]) -> FilterOptions | None:
+    try:
+        return parse_similarity_filter(value)
+    except InvalidOptionError as error:
+        problems.append(str(error))
+        return None
 
 
 def _secret(value: Any, problems: list[str]) -> bytes | None:

@@ -8,23 +8,25 @@ them in one transaction, then measure how well each output kept its source's cor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from lookalike.errors import ConfigError, NotYetSupportedError
-from lookalike.io.duckdb import DuckDBConnector, TableName
+from lookalike.io.base import Connector, TableName
+from lookalike.io.connect import connect
 from lookalike.procedure.checks import Plan, plan_datasets
 from lookalike.procedure.config import Config, load_config
 from lookalike.metadata import ColumnSpec
 from lookalike.multitable import KeyColumn, MultiTableSynthesizer, infer_relationships
+from lookalike.privacy.filter import FilterOptions, split_holdout
+from lookalike.privacy.procedure import private_sample, privacy_metric_rows
 from lookalike.procedure.metrics import METRIC_COLUMNS, correlation_metrics
 from lookalike.synthesizer import Synthesizer
 
@@ -33,21 +35,22 @@ UNMEASURED_KINDS = ("text", "null")
 
 def generate_synthetic_data(
     config: Mapping[str, Any] | str | Path,
-    database: str | Path | duckdb.DuckDBPyConnection,
+    database: str | Path | Any,
     *,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Make each dataset's synthetic output table; return the correlation metrics.
 
     `config` is the warehouse procedure's configuration (a dict, a JSON string or a JSON file
-    path); `database` a `duckdb:///path.duckdb` URL, a path, or an open DuckDB connection (left
-    open). Either every output table is written or, on any error, none is. Datasets linked by
-    join keys are generated together, so that their synthetic tables join like the real ones.
+    path); `database` a URL (`duckdb:///path.duckdb`, `postgresql://...`, `mysql://...`,
+    `sqlite:///...`: see lookalike.io.connect), a path, or an open connection (left open).
+    Either every output table is written or, on any error, none is. Datasets linked by join
+    keys are generated together, so that their synthetic tables join like the real ones.
     """
     parsed = load_config(config)
-    with DuckDBConnector(database) as db:
+    with connect(database) as db:
         plans = plan_datasets(parsed, db)
-        _refuse_unsupported(parsed)
+        _refuse_unsupported(parsed, plans)
         created_on = datetime.now(timezone.utc)
         outputs = _synthesise(plans, parsed, db, progress)
         _write(plans, outputs, db)
@@ -60,18 +63,21 @@ class _Output:
 
     batches: Callable[[], Iterator[pa.RecordBatch]]
     unmeasured: set[str]
+    privacy: dict[str, float] = field(default_factory=dict)  # metric_type -> value
 
 
-def _refuse_unsupported(config: Config) -> None:
+def _refuse_unsupported(config: Config, plans: list[Plan]) -> None:
     """Options that are valid but not implemented yet fail loudly, rather than being ignored."""
-    if config.similarity_filter:
+    linked = [str(plan.source) for plan in plans if plan.join_keys]
+    if config.similarity_filter is not None and linked:
         raise NotYetSupportedError(
-            "not yet supported: similarity_filter: true; remove it to generate the tables "
-            "without the filter"
+            f"not yet supported: similarity_filter with join keys ({', '.join(linked)}); "
+            f"dropping a parent row would orphan its children. Run the filter on tables "
+            f"without join keys, or turn it off"
         )
 
 
-def _synthesise(plans: list[Plan], config: Config, db: DuckDBConnector, progress: bool
+def _synthesise(plans: list[Plan], config: Config, db: Connector, progress: bool
                 ) -> list[_Output]:
     """Every dataset learned before any table is written, so that a table the synthesizer
     rejects fails the call with nothing written."""
@@ -83,15 +89,19 @@ def _synthesise(plans: list[Plan], config: Config, db: DuckDBConnector, progress
     for i, (plan, seed) in enumerate(zip(plans, seeds, strict=False)):
         if i in outputs:
             continue
+        table = db.read_table(plan.source)
+        if config.similarity_filter is not None:
+            outputs[i] = _filtered(plan, table, config.similarity_filter, seed, progress)
+            continue
         model = Synthesizer(random_state=seed, columns=plan.columns, progress=progress
-                            ).fit(db.read_table(plan.source))
+                            ).fit(table)
         outputs[i] = _Output(partial(model.sample_batches, plan.dataset.num_rows),
                              _unmeasured(model.columns_))
     return [outputs[i] for i in range(len(plans))]
 
 
 def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
-                       db: DuckDBConnector, seed: int | None, progress: bool
+                       db: Connector, seed: int | None, progress: bool
                        ) -> dict[int, _Output]:
     """Datasets with join keys, generated together (lookalike.multitable)."""
     tables = {str(plan.source): db.read_table(plan.source) for plan in linked}
@@ -121,6 +131,18 @@ def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
     return outputs
 
 
+def _filtered(plan: Plan, table: pa.Table, options: FilterOptions, seed: int | None,
+              progress: bool) -> _Output:
+    """Learn 80 % of the table, calibrate the filter on the 20 % held out, top up to the
+    requested count; the privacy measures against the holdout come with it."""
+    train, holdout = split_holdout(table, seed=seed)
+    model = Synthesizer(random_state=seed, columns=plan.columns, progress=progress).fit(train)
+    rows = plan.dataset.num_rows if plan.dataset.num_rows is not None else table.num_rows
+    output, values = private_sample(model, train, holdout, rows, options,
+                                    exclude=set(plan.join_keys))
+    return _Output(partial(_batches_of, output), _unmeasured(model.columns_), values)
+
+
 def _refuse_child_row_counts(linked: list[Plan], plans: list[Plan], children: set[str]) -> None:
     problems = [
         f"datasets[{plans.index(plan)}].num_rows: the rows of {plan.source} follow from its "
@@ -148,7 +170,7 @@ def _dataset_seeds(seed: int | None, count: int) -> list[int | None]:
     return [int(child.generate_state(1)[0]) for child in children]
 
 
-def _write(plans: list[Plan], outputs: list[_Output], db: DuckDBConnector) -> None:
+def _write(plans: list[Plan], outputs: list[_Output], db: Connector) -> None:
     staged: list[tuple[TableName, TableName]] = []
     try:
         for plan, output in zip(plans, outputs, strict=True):
@@ -160,7 +182,7 @@ def _write(plans: list[Plan], outputs: list[_Output], db: DuckDBConnector) -> No
         raise
 
 
-def _metrics(plans: list[Plan], outputs: list[_Output], db: DuckDBConnector,
+def _metrics(plans: list[Plan], outputs: list[_Output], db: Connector,
              created_on: datetime) -> pd.DataFrame:
     frames = [
         correlation_metrics(
@@ -170,6 +192,9 @@ def _metrics(plans: list[Plan], outputs: list[_Output], db: DuckDBConnector,
         )
         for plan, output in zip(plans, outputs, strict=True)
     ]
+    frames += [privacy_metric_rows(output.privacy, source_name=plan.source,
+                                   output_name=plan.output, created_on=created_on)
+               for plan, output in zip(plans, outputs, strict=True) if output.privacy]
     if not frames:
         return pd.DataFrame(columns=list(METRIC_COLUMNS))
     return pd.concat(frames, ignore_index=True)

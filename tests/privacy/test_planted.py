@@ -1,0 +1,81 @@
+"""The planted-record test: ten one-of-a-kind customers planted in the training table are neither
+reproduced nor approximated more closely than fresh real customers come to them.
+
+Definition. Real customers are split 80/20 into train and holdout; ten outlier rows (each unusual
+in its own way: an age of 95, a premium of 4,800, a deductible of 10,000, impossible combinations
+of age and policy length, ...) are added to train only. The model is fitted on train with the
+defaults, extremes protected (`protect_extremes`, k = 5) and the similarity filter on. For each
+planted record p, on the privacy distance:
+
+- d_holdout(p): distance from p to its nearest holdout row (how close a fresh real person comes);
+- d_synthetic(p): distance from p to its nearest synthetic row, among as many synthetic rows as
+  there are holdout rows (equal counts: more rows would come closer by chance alone).
+
+Asserted: no synthetic row equals a planted record, and d_synthetic(p) >= d_holdout(p) / 2 for
+every p: nothing comes twice as close to a planted person as fresh people do. (Factor 1 is a coin
+flip per record even for data as private as fresh real rows, so it cannot be asserted for all ten.)
+The check's power is shown on a leaky generator (training rows plus small noise), which it fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+
+from lookalike import Synthesizer
+from lookalike.privacy import filtered_sample, fit_encoder, protect_extremes, split_holdout
+from lookalike.privacy.distance import RowEncoder
+from lookalike.privacy.neighbours import nearest
+
+OUTLIERS = [
+    {"AGE": 95}, {"POLICY_ANNUAL_PREMIUM": 4_800.0}, {"AGE": 19, "POLICY_LENGTH_MONTH": 479},
+    {"POLICY_START_DATE": dt.date(1975, 6, 1)},
+    {"AGE": 64, "POLICY_LENGTH_MONTH": 0, "POLICY_ANNUAL_PREMIUM": 2_040.0},
+    {"POLICY_ANNUAL_PREMIUM": 150.0}, {"POLICY_DEDUCTABLE": 10_000},
+    {"AGE": 88, "POLICY_ANNUAL_PREMIUM": 433.0}, {"POLICY_LENGTH_MONTH": 900},
+    {"AGE": 21, "POLICY_START_DATE": dt.date(1990, 1, 8), "POLICY_LENGTH_MONTH": 470},
+]
+
+
+@pytest.fixture(scope="module")
+def planted_setup(customers_path):
+    real = pacsv.read_csv(customers_path)
+    rows = [dict(row, **change, POLICY_NUMBER=2_000_000 + i)
+            for i, (row, change) in enumerate(zip(real.slice(0, 10).to_pylist(), OUTLIERS,
+                                                   strict=True))]
+    planted = pa.Table.from_pylist(rows, schema=real.schema)
+    train_real, holdout = split_holdout(real.slice(10), seed=0)
+    train = pa.concat_tables([train_real, planted])
+    return train, holdout, planted
+
+
+def closest(encoder: RowEncoder, rows: pa.Table, planted: pa.Table) -> np.ndarray:
+    return nearest(encoder.transform(rows), encoder.transform(planted), 1).distances[:, 0]
+
+
+def test_planted_records_are_not_approximated(planted_setup) -> None:
+    train, holdout, planted = planted_setup
+    model = protect_extremes(Synthesizer(random_state=0).fit(train), train)
+    synthetic, _ = filtered_sample(model, train, holdout, train.num_rows)
+    encoder = fit_encoder(train, model.columns_, exclude={"POLICY_NUMBER"})
+    assert np.all(closest(encoder, synthetic, planted) > 0)  # no planted row reproduced
+    d_holdout = closest(encoder, holdout, planted)
+    d_synthetic = closest(encoder, synthetic.slice(0, holdout.num_rows), planted)
+    assert np.all(d_synthetic >= d_holdout / 2), np.round(d_synthetic / d_holdout, 2)
+
+
+def test_the_check_catches_a_leaky_generator(planted_setup) -> None:
+    train, holdout, planted = planted_setup
+    encoder = fit_encoder(train, exclude={"POLICY_NUMBER"})
+    rng = np.random.default_rng(0)
+    noisy = train.set_column(5, "POLICY_ANNUAL_PREMIUM", pa.array(
+        train["POLICY_ANNUAL_PREMIUM"].to_numpy() + rng.normal(0, 20, train.num_rows)))
+    # the planted rows with a little noise on the premium, among other noisy training rows
+    leaky = pa.concat_tables([noisy.slice(train.num_rows - len(OUTLIERS)),
+                              noisy.slice(0, holdout.num_rows - len(OUTLIERS))])
+    ratio = closest(encoder, leaky, planted) / closest(encoder, holdout, planted)
+    assert np.all(ratio < 0.5)
