@@ -34,11 +34,14 @@ def test_protected_model_never_emits_a_single_persons_extreme() -> None:
     table = table_with_one_oldest()
     model = Synthesizer(random_state=0).fit(table)
     plain = model.sample(50_000)
-    assert pc.max(plain["income"]).as_py() > 1e6  # the engine's grid ends at the real max
-    protected = protect_extremes(model, table).sample(50_000)
-    bounds = extreme_bounds(model, table)
+    default_high = extreme_bounds(model, table, k=5)["income"][1]
+    assert pc.max(plain["income"]).as_py() <= default_high < 1e6  # clamped by default
+    grid_before = model.column_models_[1].grid.copy()
+    protected = protect_extremes(model, table, k=10).sample(50_000)
+    bounds = extreme_bounds(model, table, k=10)
     for name in ("age", "income"):
         low, high = bounds[name]
         assert low <= pc.min(protected[name]).as_py() <= pc.max(protected[name]).as_py() <= high
+    assert bounds["income"][1] < default_high  # a stricter k clamps further
     assert protected["day"].type == table["day"].type
-    assert model.column_models_[1].grid.max() == 5e6  # the original model is unchanged
+    assert np.array_equal(model.column_models_[1].grid, grid_before)  # the model is unchanged

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from lookalike import __version__
-from lookalike.cli import demo, generate, synthesize
+from lookalike.cli import copy, demo, generate, llm, report, synthesize
 from lookalike.errors import LookalikeError
 
 app = typer.Typer(
@@ -21,6 +21,9 @@ app = typer.Typer(
 app.command("synthesize")(synthesize.synthesize)
 app.command("demo")(demo.demo)
 app.command("generate")(generate.generate)
+app.add_typer(llm.app, name="llm")
+app.command("report")(report.report)
+app.command("copy")(copy.copy)
 
 
 def _version(value: bool) -> None:
