@@ -4,6 +4,8 @@ Parses options, calls `lookalike.copy.copy_database`, prints the per-table repor
 
 from __future__ import annotations
 
+import sys
+
 import json
 import os
 from pathlib import Path
@@ -35,7 +37,8 @@ def copy(
                                  help="Replace copied tables that exist in the target."),
     seed: int = typer.Option(None, "--seed", help="Same seed, same data, same copy."),
     report: Path = typer.Option(None, "--report", help="Write report.json into this folder."),
-    progress: bool = typer.Option(False, "--progress", help="Draw progress bars on stderr."),
+    progress: bool = typer.Option(None, "--progress/--no-progress",
+                                  help="Progress bars on stderr [default: when it is a terminal]."),
 ) -> None:
     """Write a synthetic copy of the source schema's tables, keys and constraints into TO."""
     secret = None
@@ -47,7 +50,7 @@ def copy(
     result = copy_database(source, target, schema=schema, tables=_names(tables) or None,
                            exclude=_names(exclude), rows_scale=rows_scale, secret=secret,
                            replace=replace, verbatim=_names(verbatim), seed=seed,
-                           progress=progress)
+                           progress=sys.stderr.isatty() if progress is None else progress)
     if report is not None:
         report.mkdir(parents=True, exist_ok=True)
         (report / "report.json").write_text(json.dumps(result.to_dict(), indent=2))

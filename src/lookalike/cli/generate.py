@@ -4,6 +4,8 @@ Parses options, calls `generate_synthetic_data`, prints the metrics it returns."
 
 from __future__ import annotations
 
+import sys
+
 import enum
 from pathlib import Path
 
@@ -27,13 +29,15 @@ def generate(
                                  help="duckdb:///path/to/file.duckdb (or $LOOKALIKE_DATABASE)."),
     format: Format = typer.Option(Format.table, "--format", "-f",
                                   help="How to print the metrics."),
-    progress: bool = typer.Option(False, "--progress", help="Draw progress bars on stderr."),
+    progress: bool = typer.Option(None, "--progress/--no-progress",
+                                  help="Progress bars on stderr [default: when it is a terminal]."),
 ) -> None:
     """Write a synthetic table for each dataset of CONFIG; print the correlation metrics."""
     if database is None:
         raise ConfigError("no database: pass --database duckdb:///path/to/file.duckdb "
                           "or set LOOKALIKE_DATABASE")
-    metrics = generate_synthetic_data(config, database, progress=progress)
+    show = sys.stderr.isatty() if progress is None else progress
+    metrics = generate_synthetic_data(config, database, progress=show)
     typer.echo(render(metrics, format), nl=False)
 
 
