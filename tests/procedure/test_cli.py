@@ -74,3 +74,19 @@ def test_generate_without_a_database_says_how_to_name_one(
     assert code == 1
     assert err == ("error: no database: pass --database duckdb:///path/to/file.duckdb or set "
                    "LOOKALIKE_DATABASE\n")
+
+
+def test_generate_writes_one_report_per_output_table(lab: Path, lab_url: str,
+                                                     tmp_path: Path) -> None:
+    config = tmp_path / "synth.json"
+    config.write_text(json.dumps({**LAB_SINGLE_TABLE, "seed": 1}))
+    result = CliRunner().invoke(app, ["generate", "--config", str(config), "--database", lab_url,
+                                      "--report", str(tmp_path / "reports"), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    (page,) = (tmp_path / "reports").glob("*.html")
+    assert "CLAIM_DATA_SYNTHETIC" in page.name
+    html = page.read_text()
+    assert "<title>Quality report: lab.DATA.CLAIM_DATA_SYNTHETIC</title>" in html
+    assert 'src="data:image/svg+xml;base64,' in html  # plots inlined: the file opens offline
+    assert all(f'id="{section}"' in html for section in ("summary", "columns", "pairs",
+                                                          "discriminator"))

@@ -1,4 +1,4 @@
-"""`lookalike generate --config synth.json`: GENERATE_SYNTHETIC_DATA on a DuckDB database.
+"""`lookalike generate --config synth.json`: GENERATE_SYNTHETIC_DATA on any supported database.
 
 Parses options, calls `generate_synthetic_data`, prints the metrics it returns."""
 
@@ -26,18 +26,21 @@ def generate(
     config: Path = typer.Option(..., "--config", "-c",
                                 help="The procedure's configuration, a JSON file."),
     database: str = typer.Option(None, "--database", "-d", envvar="LOOKALIKE_DATABASE",
-                                 help="duckdb:///path/to/file.duckdb (or $LOOKALIKE_DATABASE)."),
+                                 help="duckdb:///file.duckdb, postgresql://…, mysql://…, "
+                                      "sqlite:///file.db (or $LOOKALIKE_DATABASE)."),
     format: Format = typer.Option(Format.table, "--format", "-f",
                                   help="How to print the metrics."),
     progress: bool = typer.Option(None, "--progress/--no-progress",
                                   help="Progress bars on stderr [default: when it is a terminal]."),
+    report: Path = typer.Option(None, "--report", help="Write one HTML quality report per "
+                                "output table into this folder."),
 ) -> None:
     """Write a synthetic table for each dataset of CONFIG; print the correlation metrics."""
     if database is None:
         raise ConfigError("no database: pass --database duckdb:///path/to/file.duckdb "
                           "or set LOOKALIKE_DATABASE")
     show = sys.stderr.isatty() if progress is None else progress
-    metrics = generate_synthetic_data(config, database, progress=show)
+    metrics = generate_synthetic_data(config, database, progress=show, report=report)
     typer.echo(render(metrics, format), nl=False)
 
 

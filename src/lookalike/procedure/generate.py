@@ -38,6 +38,7 @@ def generate_synthetic_data(
     database: str | Path | Any,
     *,
     progress: bool = False,
+    report: str | Path | None = None,
 ) -> pd.DataFrame:
     """Make each dataset's synthetic output table; return the correlation metrics.
 
@@ -54,6 +55,8 @@ def generate_synthetic_data(
         created_on = datetime.now(timezone.utc)
         outputs = _synthesise(plans, parsed, db, progress)
         _write(plans, outputs, db)
+        if report is not None:
+            _reports(plans, outputs, db, Path(report))
         return _metrics(plans, outputs, db, created_on)
 
 
@@ -180,6 +183,17 @@ def _write(plans: list[Plan], outputs: list[_Output], db: Connector) -> None:
         for staging, _ in staged:
             db.drop(staging)
         raise
+
+
+def _reports(plans: list[Plan], outputs: list[_Output], db: Connector, folder: Path) -> None:
+    """One HTML quality report per output table (fidelity and discriminator: the procedure keeps
+    no holdout, except with the similarity filter)."""
+    from lookalike.report import report_for_output
+
+    for plan, output in zip(plans, outputs, strict=True):
+        measured = [name for name in plan.schema.names if name not in output.unmeasured]
+        report_for_output(db.read_table(plan.source), db.read_table(plan.output), folder,
+                          str(plan.output), columns=measured)
 
 
 def _metrics(plans: list[Plan], outputs: list[_Output], db: Connector,
