@@ -194,13 +194,6 @@ class SQLiteConnector(SQLConnector):
             rows += data.num_rows
         return rows
 
-    def publish(self, renames: Sequence[tuple[TableName, TableName]]) -> None:
-        with self.transaction():
-            for staging, output in renames:
-                self.execute(f"DROP TABLE IF EXISTS {self.sql_name(output)}")
-                self.execute(f"ALTER TABLE {self.sql_name(staging)} RENAME TO "
-                             f"{self.quote(output.table)}")
-
 
 def _column(name: str, declared: str, nullable: bool, identity: bool) -> Column:
     upper = declared.upper()
