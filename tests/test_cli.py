@@ -207,17 +207,16 @@ def test_version(run):
 
 # -- demo -------------------------------------------------------------------------------------
 
-def test_demo_writes_both_tables(run, tmp_path, claims_path, customers_path):
-    output = tmp_path / "demo"
-    result = run("demo", "-o", output, "--seed", "3")
-    assert result.code == 0, result.err
-    assert sorted(p.name for p in output.iterdir()) == [
-        "claim_data_synthetic.csv", "customer_data_synthetic.csv"]
-    for real_path, name in ((claims_path, "claim_data"), (customers_path, "customer_data")):
-        real, synthetic = read_table(real_path), read_table(output / f"{name}_synthetic.csv")
-        assert synthetic.schema.equals(real.schema)
-        assert synthetic.num_rows == real.num_rows
-        assert name in result.err  # the summary table goes to stderr
+def test_demo_refuses_bad_padding(run):
+    result = run("demo", "--padding", "1,x")
+    assert result == Result(1, "", "error: --padding '1,x': give whole numbers >= 1, e.g. 1,2,5\n")
+
+
+def test_demo_help_explains_its_options(run):
+    result = run("demo", "--help")
+    assert result.code == 0
+    for option in ("--database", "--output", "--skip-llm", "--seeds", "--padding", "--fast"):
+        assert option in result.out
 
 
 # -- the installed console script -------------------------------------------------------------
