@@ -42,3 +42,21 @@ def claims_report(claims_case, tmp_path_factory):
     return report(claims_case["train"], claims_case["synthetic"], path,
                   holdout=claims_case["holdout"], target="FRAUD_REPORTED",
                   columns=[n for n in claims_case["train"].column_names if n != "POLICY_NUMBER"])
+
+
+@pytest.fixture(scope="session")
+def insurance_relationship(claims_path, customers_path, tmp_path_factory):
+    """The customers -> claims relationship report of the insurance tables and lookalike's
+    synthetic pair (MultiTableSynthesizer): (metrics, path)."""
+    from lookalike.multitable import KeyColumn, MultiTableSynthesizer, infer_relationships
+    from lookalike.report import report_relationship
+
+    tables = {"claims": read_table(claims_path), "customers": read_table(customers_path)}
+    keys = [KeyColumn(name, "POLICY_NUMBER") for name in tables]
+    model = MultiTableSynthesizer(relationships=infer_relationships(tables, keys),
+                                  random_state=1).fit(tables)
+    synthetic = model.sample()
+    path = tmp_path_factory.mktemp("relationship") / "customers--claims.html"
+    return report_relationship(tables["customers"], tables["claims"], synthetic["customers"],
+                               synthetic["claims"], path, parent_key="POLICY_NUMBER",
+                               parent_name="customers", child_name="claims")
