@@ -113,3 +113,19 @@ def test_a_declared_parent_that_contradicts_the_data_is_an_error(lab: Path, lab_
     with pytest.raises(LookalikeError, match="the declared parent lab.DATA.MANY holds some values "
                        "more than once"):
         generate_synthetic_data(config, lab_url)
+
+
+def test_report_writes_a_relationship_report_for_the_parent_and_child(lab_url: str,
+                                                                      tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    generate_synthetic_data({**LAB_TWO_TABLES, "seed": 3}, lab_url, report=folder)
+    relationship = "lab.DATA.CUSTOMER_DATA_SYNTHETIC--lab.DATA.CLAIM_DATA_SYNTHETIC.html"
+    assert {page.name for page in folder.glob("*.html")} == {
+        "lab.DATA.CLAIM_DATA_SYNTHETIC.html", "lab.DATA.CUSTOMER_DATA_SYNTHETIC.html",
+        relationship}
+    html = (folder / relationship).read_text()
+    assert ("<title>Relationship report: lab.DATA.CUSTOMER_DATA_SYNTHETIC → "
+            "lab.DATA.CLAIM_DATA_SYNTHETIC</title>") in html
+    assert "Relationship: CUSTOMER_DATA_SYNTHETIC.POLICY_NUMBER &rarr; " in html
+    assert 'id="children-table"' in html and 'id="cross-pair-table"' in html
+    assert "<td>POLICY_NUMBER</td>" not in html  # pseudonymous keys are not compared

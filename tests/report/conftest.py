@@ -42,3 +42,31 @@ def claims_report(claims_case, tmp_path_factory):
     return report(claims_case["train"], claims_case["synthetic"], path,
                   holdout=claims_case["holdout"], target="FRAUD_REPORTED",
                   columns=[n for n in claims_case["train"].column_names if n != "POLICY_NUMBER"])
+
+
+@pytest.fixture(scope="session")
+def insurance_pair(claims_path, customers_path) -> dict[str, pa.Table]:
+    """The insurance customers (parent) and claims (child), and lookalike's synthetic pair
+    (MultiTableSynthesizer, joined on POLICY_NUMBER)."""
+    from lookalike.multitable import KeyColumn, MultiTableSynthesizer, infer_relationships
+
+    tables = {"claims": read_table(claims_path), "customers": read_table(customers_path)}
+    keys = [KeyColumn(name, "POLICY_NUMBER") for name in tables]
+    model = MultiTableSynthesizer(relationships=infer_relationships(tables, keys),
+                                  random_state=1).fit(tables)
+    synthetic = model.sample()
+    return {**tables, "synthetic_claims": synthetic["claims"],
+            "synthetic_customers": synthetic["customers"]}
+
+
+@pytest.fixture(scope="session")
+def insurance_relationship(insurance_pair, tmp_path_factory):
+    """The customers -> claims relationship report of `insurance_pair`: (metrics, path)."""
+    from lookalike.report import report_relationship
+
+    tables = insurance_pair
+    path = tmp_path_factory.mktemp("relationship") / "customers--claims.html"
+    return report_relationship(tables["customers"], tables["claims"],
+                               tables["synthetic_customers"], tables["synthetic_claims"], path,
+                               parent_key="POLICY_NUMBER", parent_name="customers",
+                               child_name="claims")

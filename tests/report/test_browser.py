@@ -58,3 +58,22 @@ def test_the_insurance_report_renders_in_chromium(claims_report, tmp_path):
         assert f'<section id="{section}">' in dom.stdout
     assert dom.stdout.count("<img") >= 15
     assert "Overall fidelity" in dom.stdout
+
+
+def test_the_insurance_relationship_report_renders_in_chromium(insurance_relationship,
+                                                                tmp_path):
+    _, report = insurance_relationship
+    screenshot = tmp_path / "relationship-report.png"
+    shot = chromium(tmp_path, "--window-size=1280,3000", f"--screenshot={screenshot}",
+                    report.as_uri())
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    assert screenshot.stat().st_size > 50_000
+    assert console_messages(shot.stderr) == []
+
+    dom = chromium(tmp_path, "--dump-dom", report.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert console_messages(dom.stderr) == []
+    for section in ("relationship", *SECTIONS):
+        assert f'<section id="{section}">' in dom.stdout
+    assert 'id="children-table"' in dom.stdout and 'id="cross-pair-table"' in dom.stdout
+    assert "children per parent, real and synthetic" in dom.stdout

@@ -92,3 +92,66 @@ def test_report_has_help():
     result = runner.invoke(app, ["report", "--help"])
     assert result.exit_code == 0
     assert "--synthetic" in result.output and "--holdout" in result.output
+    assert "--join-key" in result.output and "--real-parent" in result.output
+
+
+@pytest.fixture(scope="module")
+def pair_files(insurance_pair, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pair")
+    for name, table in insurance_pair.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    return folder
+
+
+def relationship_args(folder, *extra: str) -> list[str]:
+    return ["report", "--real", str(folder / "claims.parquet"),
+            "--synthetic", str(folder / "synthetic_claims.parquet"),
+            "--real-parent", str(folder / "customers.parquet"),
+            "--synthetic-parent", str(folder / "synthetic_customers.parquet"), *extra]
+
+
+def test_a_relationship_report_from_files(pair_files, tmp_path):
+    output = tmp_path / "customers--claims.html"
+    result = runner.invoke(app, relationship_args(
+        pair_files, "--join-key", "policy_number", "--output", str(output)))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Relationship customers.POLICY_NUMBER -> "
+                                    "claims.POLICY_NUMBER\n  children per parent    KS ")
+    assert "Quality of synthetic data (1,000 real rows" in result.output
+    assert f"report: {output}" in result.output
+    assert '<section id="relationship">' in output.read_text()
+
+
+def test_a_relationship_report_as_json_has_the_new_metrics(pair_files, tmp_path):
+    result = runner.invoke(app, relationship_args(
+        pair_files, "--join-key", "POLICY_NUMBER", "--ignore", "INSURED_OCCUPATION",
+        "--output", str(tmp_path / "r.html"), "--format", "json"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["children_per_parent"]["real"]["histogram"] == [200, 1_000]
+    assert 0 <= data["summary"]["children_per_parent_total_variation"] < 0.05
+    assert data["parent_columns"][0] == "AGE" and "INSURED_OCCUPATION" not in data["parent_columns"]
+    assert data["joined"]["rows"]["real"] == 1_000
+    assert data["report"].endswith("r.html")
+
+
+def test_a_missing_join_key_names_the_table_and_column(monkeypatch, capsys, pair_files,
+                                                       tmp_path):
+    code, out, err = run_main(monkeypatch, capsys, *relationship_args(
+        pair_files, "--join-key", "CUSTOMER_ID", "--output", str(tmp_path / "r.html")))
+    assert (code, out) == (1, "")
+    assert err == (f"error: no join key column 'CUSTOMER_ID' in the real parent table "
+                   f"{pair_files / 'customers.parquet'} (columns: POLICY_NUMBER, AGE, "
+                   f"POLICY_START_DATE, POLICY_LENGTH_MONTH, POLICY_DEDUCTABLE, "
+                   f"POLICY_ANNUAL_PREMIUM, INSURED_SEX, INSURED_EDUCATION_LEVEL, "
+                   f"INSURED_OCCUPATION)\n")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_relationship_needs_all_three_options(monkeypatch, capsys, pair_files, tmp_path):
+    code, _, err = run_main(monkeypatch, capsys, "report", "--real", "a.csv", "--synthetic",
+                            "b.csv", "--join-key", "POLICY_NUMBER",
+                            "--output", str(tmp_path / "r.html"))
+    assert code == 1
+    assert err == ("error: a relationship report needs --join-key, --real-parent and "
+                   "--synthetic-parent; missing --real-parent, --synthetic-parent\n")

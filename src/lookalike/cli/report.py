@@ -1,7 +1,11 @@
 """`lookalike report --real T --synthetic T --output report.html`: the quality report.
 
 T is a table of the DuckDB database (`--database`) or a .csv/.parquet file. Parses options,
-reads the tables, calls `lookalike.report.report`, prints the summary (text or JSON)."""
+reads the tables, calls `lookalike.report.report`, prints the summary (text or JSON).
+
+With `--join-key K --real-parent T --synthetic-parent T`, `--real` and `--synthetic` are the
+child tables and the report is a relationship report (`lookalike.report.report_relationship`):
+the child joined to its parent on K, and the children per parent."""
 
 from __future__ import annotations
 
@@ -39,11 +43,23 @@ def report(
     format: Format = typer.Option(Format.text, "--format", "-f",
                                   help="How to print the summary."),
     seed: int = typer.Option(0, "--seed", help="Seed for the report's sampling and models."),
+    join_key: str = typer.Option(None, "--join-key", help="Report a relationship: the join-key "
+                                 "column of the parent and child tables (--real and --synthetic "
+                                 "are then the child tables)."),
+    real_parent: str = typer.Option(None, "--real-parent", help="With --join-key: the real "
+                                    "parent table (each key value at most once)."),
+    synthetic_parent: str = typer.Option(None, "--synthetic-parent", help="With --join-key: "
+                                         "the synthetic parent table."),
 ) -> None:
-    """Measure SYNTHETIC against REAL and write a self-contained HTML report."""
+    """Measure SYNTHETIC against REAL and write a self-contained HTML report; with --join-key,
+    measure a parent/child pair of tables (joined, and children per parent)."""
     from lookalike.report import report as build_report
     from lookalike.report import text_summary
 
+    if _relationship_options(join_key, real_parent, synthetic_parent, holdout, target):
+        _report_relationship(real, synthetic, real_parent, synthetic_parent, join_key, output,
+                             ignore, database, format, seed)
+        return
     names = [name for name in (real, synthetic, holdout) if name is not None]
     tables = _read(names, database)
     real_table, synthetic_table = tables[real], tables[synthetic]
@@ -62,6 +78,56 @@ def report(
         typer.echo(json.dumps({**metrics.to_dict(), "report": str(path)}, indent=2))
     else:
         typer.echo(text_summary(metrics) + f"report: {path}")
+
+
+def _relationship_options(join_key: str | None, real_parent: str | None,
+                          synthetic_parent: str | None, holdout: str | None,
+                          target: str | None) -> bool:
+    """Whether the options ask for a relationship report; a clear error when half of them do."""
+    given = {"--join-key": join_key, "--real-parent": real_parent,
+             "--synthetic-parent": synthetic_parent}
+    if not any(value is not None for value in given.values()):
+        return False
+    missing = [option for option, value in given.items() if value is None]
+    if missing:
+        raise ConfigError(f"a relationship report needs --join-key, --real-parent and "
+                          f"--synthetic-parent; missing {', '.join(missing)}")
+    if holdout is not None or target is not None:
+        raise ConfigError("--holdout and --target are not supported with --join-key: a "
+                          "relationship report compares the synthetic tables with the real ones")
+    return True
+
+
+def _report_relationship(real: str, synthetic: str, real_parent: str, synthetic_parent: str,
+                         join_key: str, output: Path, ignore: list[str] | None,
+                         database: str | None, format: Format, seed: int) -> None:
+    from lookalike.report import relationship_summary, report_relationship
+    from lookalike.report.relationship import find_key
+
+    tables = _read([real_parent, real, synthetic_parent, synthetic], database)
+    for name, role in ((real_parent, "real parent"), (real, "real child"),
+                       (synthetic_parent, "synthetic parent"), (synthetic, "synthetic child")):
+        find_key(tables[name], join_key, f"{role} table {name}")
+    parent, child, dropped = tables[real_parent], tables[real], set(ignore or ())
+    unknown = sorted(dropped - {*parent.column_names, *child.column_names})
+    if unknown:
+        raise ConfigError(f"--ignore {unknown[0]!r}: no such column in {real_parent} or {real}")
+    metrics, path = report_relationship(
+        parent, child, tables[synthetic_parent], tables[synthetic], output,
+        parent_key=join_key, parent_name=_table_name(real_parent), child_name=_table_name(real),
+        parent_columns=[c for c in parent.column_names if c not in dropped],
+        child_columns=[c for c in child.column_names if c not in dropped], seed=seed,
+        title=f"Relationship report: {synthetic_parent} → {synthetic} against {real_parent} → "
+              f"{real}")
+    if format is Format.json:
+        typer.echo(json.dumps({**metrics.to_dict(), "report": str(path)}, indent=2))
+    else:
+        typer.echo(relationship_summary(metrics) + f"report: {path}")
+
+
+def _table_name(name: str) -> str:
+    """A short name for a file or table: prefixes clashing column names in the joined table."""
+    return Path(name).stem if _is_file(name) else name.rsplit(".", 1)[-1]
 
 
 def _read(names: list[str], database: str | None) -> dict[str, pa.Table]:

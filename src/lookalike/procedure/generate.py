@@ -24,7 +24,7 @@ from lookalike.io.connect import connect
 from lookalike.procedure.checks import Plan, plan_datasets
 from lookalike.procedure.config import Config, load_config
 from lookalike.metadata import ColumnSpec
-from lookalike.multitable import KeyColumn, MultiTableSynthesizer, infer_relationships
+from lookalike.multitable import KeyColumn, MultiTableSynthesizer, Relationship, infer_relationships
 from lookalike.privacy.filter import FilterOptions, split_holdout
 from lookalike.privacy.procedure import private_sample, privacy_metric_rows
 from lookalike.procedure.metrics import METRIC_COLUMNS, correlation_metrics
@@ -53,10 +53,11 @@ def generate_synthetic_data(
         plans = plan_datasets(parsed, db)
         _refuse_unsupported(parsed, plans)
         created_on = datetime.now(timezone.utc)
-        outputs = _synthesise(plans, parsed, db, progress)
+        outputs, relationships = _synthesise(plans, parsed, db, progress)
         _write(plans, outputs, db)
         if report is not None:
             _reports(plans, outputs, db, Path(report))
+            _relationship_reports(plans, outputs, relationships, db, Path(report))
         return _metrics(plans, outputs, db, created_on)
 
 
@@ -81,14 +82,18 @@ def _refuse_unsupported(config: Config, plans: list[Plan]) -> None:
 
 
 def _synthesise(plans: list[Plan], config: Config, db: Connector, progress: bool
-                ) -> list[_Output]:
+                ) -> tuple[list[_Output], list[Relationship]]:
     """Every dataset learned before any table is written, so that a table the synthesizer
-    rejects fails the call with nothing written."""
+    rejects fails the call with nothing written. Also the relationships the linked datasets
+    were generated with (by input table name), for the reports."""
     linked = [plan for plan in plans if plan.join_keys]
     seeds = _dataset_seeds(config.seed, len(plans) + 1)
     outputs: dict[int, _Output] = {}
+    relationships: list[Relationship] = []
     if linked:
-        outputs.update(_synthesise_linked(linked, plans, config, db, seeds[-1], progress))
+        linked_outputs, relationships = _synthesise_linked(linked, plans, config, db, seeds[-1],
+                                                           progress)
+        outputs.update(linked_outputs)
     for i, (plan, seed) in enumerate(zip(plans, seeds, strict=False)):
         if i in outputs:
             continue
@@ -100,12 +105,12 @@ def _synthesise(plans: list[Plan], config: Config, db: Connector, progress: bool
                             ).fit(table)
         outputs[i] = _Output(partial(model.sample_batches, plan.dataset.num_rows),
                              _unmeasured(model.columns_))
-    return [outputs[i] for i in range(len(plans))]
+    return [outputs[i] for i in range(len(plans))], relationships
 
 
 def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
                        db: Connector, seed: int | None, progress: bool
-                       ) -> dict[int, _Output]:
+                       ) -> tuple[dict[int, _Output], list[Relationship]]:
     """Datasets with join keys, generated together (lookalike.multitable)."""
     tables = {str(plan.source): db.read_table(plan.source) for plan in linked}
     keys = [KeyColumn(str(plan.source), column,
@@ -131,7 +136,7 @@ def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
             partial(_batches_of, synthetic[name]),
             _unmeasured(table_model.columns_) | set(plan.join_keys),
         )
-    return outputs
+    return outputs, relationships
 
 
 def _filtered(plan: Plan, table: pa.Table, options: FilterOptions, seed: int | None,
@@ -191,9 +196,30 @@ def _reports(plans: list[Plan], outputs: list[_Output], db: Connector, folder: P
     from lookalike.report import report_for_output
 
     for plan, output in zip(plans, outputs, strict=True):
-        measured = [name for name in plan.schema.names if name not in output.unmeasured]
         report_for_output(db.read_table(plan.source), db.read_table(plan.output), folder,
-                          str(plan.output), columns=measured)
+                          str(plan.output), columns=_measured(plan, output))
+
+
+def _relationship_reports(plans: list[Plan], outputs: list[_Output],
+                          relationships: list[Relationship], db: Connector, folder: Path) -> None:
+    """One relationship report per parent -> child pair the synthesizer generated together:
+    the child joined to its parent, and the children per parent (lookalike.report)."""
+    from lookalike.report import report_relationship_for_output
+
+    by_source = {str(plan.source): i for i, plan in enumerate(plans)}
+    for relationship in relationships:
+        parent, child = by_source[relationship.parent], by_source[relationship.child]
+        report_relationship_for_output(
+            db.read_table(plans[parent].source), db.read_table(plans[child].source),
+            db.read_table(plans[parent].output), db.read_table(plans[child].output), folder,
+            parent=str(plans[parent].output), child=str(plans[child].output),
+            parent_key=relationship.parent_key, child_key=relationship.child_key,
+            parent_columns=_measured(plans[parent], outputs[parent]),
+            child_columns=_measured(plans[child], outputs[child]))
+
+
+def _measured(plan: Plan, output: _Output) -> list[str]:
+    return [name for name in plan.schema.names if name not in output.unmeasured]
 
 
 def _metrics(plans: list[Plan], outputs: list[_Output], db: Connector,

@@ -7,11 +7,15 @@ measuring does not.
 
 >>> metrics = evaluate(train, synthetic, holdout=holdout, target="FRAUD_REPORTED")
 >>> write_html(metrics, "claims-report.html", real=train, synthetic=synthetic)
+
+Related tables get a relationship report (`report_relationship`): the same measures on the
+child joined to its parent, and the children-per-parent distribution (`report.relationship`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +24,23 @@ from lookalike.report.fidelity import ColumnMetrics, PairMetrics
 from lookalike.report.metrics import MAX_ROWS, QualityMetrics, evaluate
 from lookalike.report.models import DiscriminatorMetrics, UtilityMetrics
 from lookalike.report.plots import ReportDependencyError
+from lookalike.report.relationship import (
+    ChildCounts,
+    ChildrenPerParent,
+    RelationshipMetrics,
+    evaluate_relationship,
+    relationship_summary,
+    report_relationship,
+    write_relationship_html,
+)
 from lookalike.report.render import text_summary, write_html
 
 __all__ = [
-    "ColumnMetrics", "DiscriminatorMetrics", "PairMetrics", "QualityMetrics",
-    "ReportDependencyError", "UtilityMetrics", "evaluate", "report", "report_for_output",
-    "text_summary", "write_html",
+    "ChildCounts", "ChildrenPerParent", "ColumnMetrics", "DiscriminatorMetrics", "PairMetrics",
+    "QualityMetrics", "RelationshipMetrics", "ReportDependencyError", "UtilityMetrics", "evaluate",
+    "evaluate_relationship", "relationship_summary", "report", "report_for_output",
+    "report_relationship", "report_relationship_for_output", "text_summary", "write_html",
+    "write_relationship_html",
 ]
 
 
@@ -57,3 +72,25 @@ def _file_name(name: str) -> str:
     """A table name (`DB.SCHEMA.TABLE`, maybe quoted) as a safe file name."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace('"', "")).strip("._")
     return cleaned or "report"
+
+
+def report_relationship_for_output(real_parent: Any, real_child: Any, synthetic_parent: Any,
+                                   synthetic_child: Any, folder: str | Path, *, parent: str,
+                                   child: str, parent_key: str, child_key: str,
+                                   parent_columns: Sequence[str] | None = None,
+                                   child_columns: Sequence[str] | None = None, seed: int = 0
+                                   ) -> Path:
+    """The relationship report of two output tables of `generate_synthetic_data`, named after
+    both: `folder/<parent>--<child>.html`."""
+    path = Path(folder) / f"{_file_name(parent)}--{_file_name(child)}.html"
+    return report_relationship(
+        real_parent, real_child, synthetic_parent, synthetic_child, path,
+        parent_key=parent_key, child_key=child_key, parent_name=_short_name(parent),
+        child_name=_short_name(child), parent_columns=parent_columns,
+        child_columns=child_columns, seed=seed,
+        title=f"Relationship report: {parent} → {child}")[1]
+
+
+def _short_name(name: str) -> str:
+    """The table part of `DB.SCHEMA.TABLE`: short prefixes for clashing column names."""
+    return name.replace('"', "").rsplit(".", 1)[-1]

@@ -178,6 +178,34 @@ def association_heatmaps(names: Sequence[str], real: np.ndarray, synthetic: np.n
     return figure
 
 
+# -- relationships --------------------------------------------------------------------------------
+
+
+@_styled
+def children_per_parent(real: Sequence[float], synthetic: Sequence[float], *, title: str):
+    """Side-by-side bars: the share of parents with 0, 1, 2, ... children, real and synthetic.
+    Counts past MAX_BARS share the last bar ("15+"), so one prolific parent cannot squash the
+    rest of the plot."""
+    size = max(len(real), len(synthetic))
+    shares = [np.pad(np.asarray(side, dtype=float), (0, size - len(side)))
+              for side in (real, synthetic)]
+    names = [str(count) for count in range(min(size, MAX_BARS))]
+    if size > MAX_BARS:
+        shares = [np.append(side[:MAX_BARS], side[MAX_BARS:].sum()) for side in shares]
+        names.append(f"{MAX_BARS}+")
+    figure = _figure(4.2, 2.4)
+    axes = figure.add_subplot()
+    positions = np.arange(len(names))
+    axes.bar(positions - 0.2, shares[0], 0.4, color=REAL, label="real")
+    axes.bar(positions + 0.2, shares[1], 0.4, color=SYNTHETIC, label="synthetic")
+    axes.set_xticks(positions, names)
+    axes.set_xlabel("children per parent")
+    axes.set_ylabel("share of parents")
+    axes.set_title(title, loc="left")
+    axes.legend(frameon=False, loc="upper right")
+    return figure
+
+
 # -- models ---------------------------------------------------------------------------------------
 
 

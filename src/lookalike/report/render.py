@@ -33,16 +33,27 @@ def write_html(metrics: QualityMetrics, path: str | Path, *, real: Any = None,
     """Write the report to `path` and return it. `real` and `synthetic` (the tables `evaluate`
     compared) give the per-column distribution plots; without them the report has the numbers
     only."""
+    return save_page(render_page(metrics, real=real, synthetic=synthetic, title=title), path)
+
+
+def render_page(metrics: QualityMetrics, *, real: Any = None, synthetic: Any = None,
+                title: str = "Synthetic data quality report", **sections: Any) -> str:
+    """The report as HTML text. `sections` reach the template as they are: the relationship
+    report adds its section this way (`relationship=...`), so both reports share one page."""
     jinja2 = plots.require("jinja2")
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("lookalike.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     environment.filters["pct"] = _pct
     environment.filters["num"] = _num
-    page = environment.get_template("report.html.j2").render(
+    return environment.get_template("report.html.j2").render(
         title=title, m=metrics, version=__version__,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        verdict=verdict(metrics), **_figures(metrics, real, synthetic))
+        verdict=verdict(metrics), **_figures(metrics, real, synthetic), **sections)
+
+
+def save_page(page: str, path: str | Path) -> Path:
+    """Write `page` to `path` whole or not at all (a reader never sees half a report)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")
