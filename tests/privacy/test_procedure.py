@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lookalike import Synthesizer
 from lookalike.io.base import TableName
@@ -10,8 +10,8 @@ from lookalike.io.files import read_table
 from lookalike.privacy import FilterOptions, protect_extremes, split_holdout
 from lookalike.privacy.procedure import (
     PRIVACY_METRIC_TYPES,
-    private_sample,
     privacy_metric_rows,
+    private_sample,
 )
 from lookalike.procedure.metrics import METRIC_COLUMNS
 
@@ -28,7 +28,7 @@ def test_private_sample_gives_rows_and_metric_rows(claims_path) -> None:
     frame = privacy_metric_rows(
         values, source_name=TableName("lab", "DATA", "CLAIM_DATA"),
         output_name=TableName("lab", "DATA", "CLAIM_DATA_SYNTHETIC"),
-        created_on=datetime.now(timezone.utc))
+        created_on=datetime.now(UTC))
     assert list(frame.columns) == list(METRIC_COLUMNS)
     assert frame["metric_type"].tolist() == list(values)
     assert frame["columns"].isna().all() and frame["metric_value"].dtype == "float64"

@@ -10,9 +10,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-import lookalike
 from lookalike import generate_synthetic_data
-from lookalike.errors import ConfigError, NotYetSupportedError
+from lookalike.errors import ConfigError
 from lookalike.synthesizer import Synthesizer
 
 from .conftest import catalog_types, table_names
@@ -141,20 +140,6 @@ def test_the_similarity_filter_meets_the_row_count_and_reports_what_it_did(
     assert values["similarity_filter_dcr_threshold"] > 0
     assert 0.3 < values["dcr_share"] < 0.7 and 0.3 < values["mia_auc"] < 0.7
     assert values["exact_copy_rate"] == 0.0
-
-
-def test_the_similarity_filter_with_join_keys_is_refused_and_writes_nothing(
-        lab: Path, lab_url: str) -> None:
-    dataset = {**LAB_SINGLE_TABLE["datasets"][0], "columns": {"policy_number": {"join_key": True}}}
-    with pytest.raises(NotYetSupportedError) as caught:
-        generate_synthetic_data({**LAB_SINGLE_TABLE, "datasets": [dataset],
-                                 "similarity_filter": True}, lab_url)
-    assert str(caught.value) == (
-        "not yet supported: similarity_filter with join keys (lab.DATA.CLAIM_DATA); dropping a "
-        "parent row would orphan its children. Run the filter on tables without join keys, or "
-        "turn it off")
-    assert isinstance(caught.value, lookalike.LookalikeError)
-    assert table_names(lab) == ["CLAIM_DATA", "CUSTOMER_DATA"]
 
 
 def test_a_failure_mid_write_keeps_every_old_output(

@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from lookalike import generate_synthetic_data
 from lookalike.errors import ConfigError, LookalikeError
+from lookalike.privacy.families import split_families
+from lookalike.privacy.filter import calibrate
+from lookalike.privacy.neighbours import nearest
+from lookalike.procedure import generate as generate_module
 
 KEY = {"policy_number": {"join_key": True}}
 LAB_TWO_TABLES = {
@@ -129,3 +134,35 @@ def test_report_writes_a_relationship_report_for_the_parent_and_child(lab_url: s
     assert "Relationship: CUSTOMER_DATA_SYNTHETIC.POLICY_NUMBER &rarr; " in html
     assert 'id="children-table"' in html and 'id="cross-pair-table"' in html
     assert "<td>POLICY_NUMBER</td>" not in html  # pseudonymous keys are not compared
+
+
+def test_the_similarity_filter_keeps_every_key_joined(lab: Path, lab_url: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    splits = []
+
+    def recording_split(*args, **kwargs):
+        splits.append(split_families(*args, **kwargs))
+        return splits[-1]
+
+    monkeypatch.setattr(generate_module, "split_families", recording_split)
+    datasets = [dict(d) for d in LAB_TWO_TABLES["datasets"]]
+    datasets[1]["num_rows"] = 1_500
+    config = {**LAB_TWO_TABLES, "datasets": datasets, "similarity_filter": True, "seed": 3}
+    metrics = generate_synthetic_data(config, lab_url)
+    assert query(lab, "SELECT count(*) FROM DATA.CUSTOMER_DATA_SYNTHETIC") == [(1_500,)]
+    assert query(lab, "SELECT count(*) FROM DATA.CLAIM_DATA_SYNTHETIC WHERE POLICY_NUMBER NOT IN "
+                      "(SELECT POLICY_NUMBER FROM DATA.CUSTOMER_DATA_SYNTHETIC)") == [(0,)]
+    values = metrics[metrics["columns"].isna()].set_index(["table_name", "metric_type"])
+    (train, holdout), = splits
+    for source, output in (("CLAIM_DATA", "CLAIM_DATA_SYNTHETIC"),
+                           ("CUSTOMER_DATA", "CUSTOMER_DATA_SYNTHETIC")):
+        value = values.loc[output, "metric_value"]
+        assert value["similarity_filter_rows_checked"] >= len(query(lab, f"SELECT 1 FROM "
+                                                                         f"DATA.{output}"))
+        assert value["similarity_filter_dcr_threshold"] > 0 and 0.3 < value["mia_auc"] < 0.7
+        name = f"lab.DATA.{source}"
+        calibration = calibrate(train[name], holdout[name], exclude={"POLICY_NUMBER"})
+        with duckdb.connect(str(lab)) as con:
+            synthetic = con.sql(f"SELECT * FROM DATA.{output}").to_arrow_table()
+        found = nearest(calibration.train_points, calibration.encoder.transform(synthetic), 1)
+        assert np.all(found.distances[:, 0] >= value["similarity_filter_dcr_threshold"] - 1e-6)

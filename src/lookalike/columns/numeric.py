@@ -105,7 +105,7 @@ def _temporal_unit(arrow_type: pa.DataType, integers: np.ndarray) -> int:
     for seconds in _TIME_UNITS_SECONDS:
         if seconds > largest:
             break
-        candidate = int(round(seconds / resolution))
+        candidate = round(seconds / resolution)
         if candidate >= 1 and np.all(integers % candidate == 0):
             unit = max(unit, candidate)
     return unit
@@ -124,7 +124,7 @@ def reduce(partials: list[NumericPartial], n_bins: int) -> NumericModel:
     weight = np.concatenate(weights) if weights else np.zeros(0)
     distinct = _merge_distinct(partials, unit)
     if distinct is not None and len(distinct) <= n_bins:
-        points = np.array(sorted(distinct), dtype=np.float64)
+        points = _protect_discrete_extremes(distinct)
         return NumericModel(unit=unit, grid=points, cuts=points[1:], discrete=True, step=0.0,
                             continuous=False)
     step = _detect_step(values, max((p.tolerance for p in partials), default=_FLOAT_TOLERANCE))
@@ -150,6 +150,21 @@ def _protect_extremes(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
         return grid
     ordered = np.sort(values)
     return np.clip(grid, ordered[EXTREME_K - 1], ordered[-EXTREME_K])
+
+
+def _protect_discrete_extremes(distinct: dict[float, int]) -> np.ndarray:
+    """The distinct values a column of few values may produce: those from the k-th smallest to
+    the k-th largest real value (counting repeats). A value fewer than k people have at either
+    end (one deductible of 10,000 among 500s to 2,000s, the single age of 95) is top- or
+    bottom-coded to the nearest value that at least k people share the end with, as continuous
+    columns are clamped."""
+    values = np.array(sorted(distinct), dtype=np.float64)
+    counts = np.array([distinct[v] for v in values])
+    if counts.sum() <= 2 * EXTREME_K:
+        return values
+    low = values[np.searchsorted(np.cumsum(counts), EXTREME_K)]
+    high = values[::-1][np.searchsorted(np.cumsum(counts[::-1]), EXTREME_K)]
+    return values[(values >= low) & (values <= high)]
 
 
 def _is_continuous(values: np.ndarray, step: float) -> bool:

@@ -9,11 +9,14 @@
   says and its children are drawn from it; orphans (child rows whose key has no parent row)
   are drawn with an empty context, at the real orphan rate.
 - Keys are pseudonyms (lookalike.multitable.keys): referential integrity holds by construction.
+- Rows a caller rejects (`sample(reject=...)`, the similarity filter) are redrawn before any
+  child is drawn from them: a root row by a new row, a child row given the same parent row.
+  Keys are dealt afterwards, so a rejected row never leaves an orphan behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +30,9 @@ from lookalike.synthesizer import Synthesizer
 
 PARENT_PREFIX = "parent."
 COUNT_PREFIX = "__children__"
+
+# (table name, synthetic rows of its own columns) -> mask of the rows to draw again
+RowCheck = Callable[[str, pa.Table], np.ndarray]
 
 
 @dataclass
@@ -131,9 +137,14 @@ class MultiTableSynthesizer:
 
     # -- sample ---------------------------------------------------------------------------------
 
-    def sample(self, num_rows: Mapping[str, int] | None = None) -> dict[str, pa.Table]:
+    def sample(self, num_rows: Mapping[str, int] | None = None, *,
+               reject: RowCheck | None = None, rounds: int = 1) -> dict[str, pa.Table]:
         """Synthetic tables by name. `num_rows` sets the row count of tables without a parent
-        (default: as many as the real table); children follow from their parents."""
+        (default: as many as the real table); children follow from their parents.
+
+        `reject` sees every drawn row (its own columns, no keys) and names the rows to draw
+        again: a root row is replaced by a new one, a child row is drawn again given the same
+        parent row. A row still rejected after `rounds` draws is dropped, children unborn."""
         rng = np.random.default_rng(self.seed_)
         synthetic: dict[str, pa.Table] = {}  # modelled columns and counts
         keys: dict[str, dict[str, pa.Array]] = {}
@@ -142,11 +153,12 @@ class MultiTableSynthesizer:
             parent = self._primary(name)
             if parent is None:
                 rows = (num_rows or {}).get(name, model.model.n_rows_)
-                drawn = model.model.sample(rows, random_state=int(rng.integers(2**31)))
+                drawn, _ = self._draw(name, rows, None, rng, reject, rounds)
                 keys[name] = {}
             else:
-                drawn, keys[name] = self._sample_children(parent, synthetic, keys, rng)
-            synthetic[name] = _as_arrow(drawn)
+                drawn, keys[name] = self._sample_children(parent, synthetic, keys, rng,
+                                                          reject, rounds)
+            synthetic[name] = drawn
             self._deal_parent_keys(model, synthetic[name], keys[name], rng)
         for relationship in self.relationships:
             if not relationship.primary:
@@ -155,8 +167,35 @@ class MultiTableSynthesizer:
         return {name: self._assemble(self.tables_[name], synthetic[name], keys[name])
                 for name in self.order_}
 
+    def _draw(self, name: str, count: int | None, context: pa.Table | None,
+              rng: np.random.Generator, reject: RowCheck | None, rounds: int
+              ) -> tuple[pa.Table, np.ndarray]:
+        """`count` rows of `name` (or one per context row) and the positions kept: rows
+        `reject` names are drawn again, up to `rounds` draws in all, then dropped."""
+        model = self.tables_[name].model
+
+        def draw(positions: np.ndarray) -> pa.Table:
+            given = None if context is None else context.take(pa.array(positions, pa.int64()))
+            return _as_arrow(model.sample(len(positions) if given is None else None,
+                                          context=given, random_state=int(rng.integers(2**31))))
+
+        total = count if context is None else context.num_rows
+        drawn, pending = draw(np.arange(total)), np.arange(total)
+        for round_ in range(rounds if reject is not None else 0):
+            if round_:
+                drawn = _replace_rows(drawn, pending, draw(pending))
+            checked = drawn.take(pa.array(pending, pa.int64()))
+            pending = pending[np.asarray(reject(name, _own_columns(checked)), dtype=bool)]
+            if not pending.size:
+                break
+        if reject is None or not pending.size:
+            return drawn, np.arange(total)
+        kept = np.setdiff1d(np.arange(total), pending)
+        return drawn.take(pa.array(kept, pa.int64())), kept
+
     def _sample_children(self, relationship: Relationship, synthetic: dict[str, pa.Table],
-                         keys: dict[str, dict[str, pa.Array]], rng: np.random.Generator
+                         keys: dict[str, dict[str, pa.Array]], rng: np.random.Generator,
+                         reject: RowCheck | None = None, rounds: int = 1
                          ) -> tuple[pa.Table, dict[str, pa.Array]]:
         parent_model = self.tables_[relationship.parent]
         child_model = self.tables_[relationship.child]
@@ -176,8 +215,10 @@ class MultiTableSynthesizer:
             child_keys = pa.concat_arrays([child_keys, self._orphan_keys(
                 relationship, parent_keys, orphans, child_model, rng)])
         context = context.rename_columns([PARENT_PREFIX + c for c in context.column_names])
-        drawn = child_model.model.sample(context=context, random_state=int(rng.integers(2**31)))
-        return _as_arrow(drawn), {relationship.child_key: child_keys}
+        drawn, kept = self._draw(relationship.child, None, context, rng, reject, rounds)
+        if len(kept) < len(child_keys):
+            child_keys = child_keys.take(pa.array(kept, pa.int64()))
+        return drawn, {relationship.child_key: child_keys}
 
     def _orphan_keys(self, relationship: Relationship, parent_keys: pa.Array, count: int,
                      child_model: _TableModel, rng: np.random.Generator) -> pa.Array:
@@ -234,6 +275,18 @@ def _as_arrow(data: Any) -> pa.Table:
                                                                          preserve_index=False)
 
 
+def _own_columns(rows: pa.Table) -> pa.Table:
+    """A table's synthetic rows without its children-count columns."""
+    return rows.drop_columns([c for c in rows.column_names if c.startswith(COUNT_PREFIX)])
+
+
+def _replace_rows(rows: pa.Table, positions: np.ndarray, new_rows: pa.Table) -> pa.Table:
+    """`rows` with the rows at `positions` replaced by `new_rows`, in order."""
+    order = np.arange(rows.num_rows)
+    order[positions] = rows.num_rows + np.arange(len(positions))
+    return pa.concat_tables([rows, new_rows.cast(rows.schema)]).take(pa.array(order, pa.int64()))
+
+
 def _children_per_row(parent_keys: pa.ChunkedArray, child_keys: pa.ChunkedArray) -> np.ndarray:
     counted = pc.value_counts(child_keys.drop_null())
     values, counts = counted.field("values"), counted.field("counts")
@@ -255,7 +308,7 @@ def _orphan_shares(child_keys: pa.ChunkedArray, parent_keys: pa.ChunkedArray
 def _orphan_count(children: int, share: float) -> int:
     if share <= 0 or share >= 1:
         return 0
-    return int(round(children * share / (1 - share)))
+    return round(children * share / (1 - share))
 
 
 def _null_rows(schema: pa.Schema, count: int) -> pa.Table:

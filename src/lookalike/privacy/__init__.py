@@ -3,6 +3,7 @@ similarity filter and the protection of extreme values (see README.md in this fo
 
 from lookalike.privacy.distance import RowEncoder, fit_encoder
 from lookalike.privacy.extremes import extreme_bounds, protect_extremes
+from lookalike.privacy.families import filtered_family_sample, split_families
 from lookalike.privacy.filter import (
     FilterOptions,
     FilterReport,
@@ -16,6 +17,7 @@ from lookalike.privacy.metrics import PrivacyMetrics, privacy_metrics
 
 __all__ = [
     "FilterOptions", "FilterReport", "PrivacyMetrics", "RowEncoder", "SimilarityFilterError",
-    "calibrate", "extreme_bounds", "filtered_sample", "fit_encoder", "parse_similarity_filter",
-    "privacy_metrics", "protect_extremes", "split_holdout",
+    "calibrate", "extreme_bounds", "filtered_family_sample", "filtered_sample", "fit_encoder",
+    "parse_similarity_filter", "privacy_metrics", "protect_extremes", "split_families",
+    "split_holdout",
 ]

@@ -132,7 +132,7 @@ def split_holdout(table: Any, *, fraction: float = HOLDOUT_FRACTION,
         return table, None
     rng = np.random.default_rng(seed)
     held = np.zeros(table.num_rows, dtype=bool)
-    held[rng.choice(table.num_rows, int(round(fraction * table.num_rows)), replace=False)] = True
+    held[rng.choice(table.num_rows, round(fraction * table.num_rows), replace=False)] = True
     return table.filter(pa.array(~held)), table.filter(pa.array(held))
 
 

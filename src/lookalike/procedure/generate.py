@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,25 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lookalike.errors import ConfigError, NotYetSupportedError
+from lookalike.errors import ConfigError
 from lookalike.io.base import Connector, TableName
 from lookalike.io.connect import connect
+from lookalike.metadata import ColumnSpec
+from lookalike.multitable import (
+    KeyColumn,
+    MultiTableSynthesizer,
+    Relationship,
+    infer_relationships,
+)
+from lookalike.privacy.families import split_families
+from lookalike.privacy.filter import FilterOptions, split_holdout
+from lookalike.privacy.procedure import (
+    privacy_metric_rows,
+    private_family_sample,
+    private_sample,
+)
 from lookalike.procedure.checks import Plan, plan_datasets
 from lookalike.procedure.config import Config, load_config
-from lookalike.metadata import ColumnSpec
-from lookalike.multitable import KeyColumn, MultiTableSynthesizer, Relationship, infer_relationships
-from lookalike.privacy.filter import FilterOptions, split_holdout
-from lookalike.privacy.procedure import private_sample, privacy_metric_rows
 from lookalike.procedure.metrics import METRIC_COLUMNS, correlation_metrics
 from lookalike.synthesizer import Synthesizer
 
@@ -51,8 +61,7 @@ def generate_synthetic_data(
     parsed = load_config(config)
     with connect(database) as db:
         plans = plan_datasets(parsed, db)
-        _refuse_unsupported(parsed, plans)
-        created_on = datetime.now(timezone.utc)
+        created_on = datetime.now(UTC)
         outputs, relationships = _synthesise(plans, parsed, db, progress)
         _write(plans, outputs, db)
         if report is not None:
@@ -68,17 +77,6 @@ class _Output:
     batches: Callable[[], Iterator[pa.RecordBatch]]
     unmeasured: set[str]
     privacy: dict[str, float] = field(default_factory=dict)  # metric_type -> value
-
-
-def _refuse_unsupported(config: Config, plans: list[Plan]) -> None:
-    """Options that are valid but not implemented yet fail loudly, rather than being ignored."""
-    linked = [str(plan.source) for plan in plans if plan.join_keys]
-    if config.similarity_filter is not None and linked:
-        raise NotYetSupportedError(
-            f"not yet supported: similarity_filter with join keys ({', '.join(linked)}); "
-            f"dropping a parent row would orphan its children. Run the filter on tables "
-            f"without join keys, or turn it off"
-        )
 
 
 def _synthesise(plans: list[Plan], config: Config, db: Connector, progress: bool
@@ -111,7 +109,9 @@ def _synthesise(plans: list[Plan], config: Config, db: Connector, progress: bool
 def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
                        db: Connector, seed: int | None, progress: bool
                        ) -> tuple[dict[int, _Output], list[Relationship]]:
-    """Datasets with join keys, generated together (lookalike.multitable)."""
+    """Datasets with join keys, generated together (lookalike.multitable); with the similarity
+    filter, whole families are held out and rows too close are drawn again
+    (lookalike.privacy.families). Also the relationships they were generated with."""
     tables = {str(plan.source): db.read_table(plan.source) for plan in linked}
     keys = [KeyColumn(str(plan.source), column,
                       str(plan.key_parents[column]) if column in plan.key_parents else None)
@@ -119,24 +119,46 @@ def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
     relationships = infer_relationships(tables, keys)
     children = {r.child for r in relationships}
     _refuse_child_row_counts(linked, plans, children)
+    options = config.similarity_filter
+    train, holdout = (split_families(tables, relationships, seed=seed) if options is not None
+                      else (tables, None))
+    join_keys = {str(plan.source): plan.join_keys for plan in linked}
     model = MultiTableSynthesizer(
         relationships=relationships, random_state=seed,
         columns={str(plan.source): plan.columns for plan in linked},
         key_replace={(str(plan.source), column): kind for plan in linked
                      for column, kind in plan.key_replace.items()},
         secret=config.consistency_secret, progress=progress,
-    ).fit(tables, keys={str(plan.source): plan.join_keys for plan in linked})
-    synthetic = model.sample({str(plan.source): plan.dataset.num_rows for plan in linked
-                              if plan.dataset.num_rows is not None})
+    ).fit(train, keys=join_keys)
+    num_rows = _root_rows(linked, tables, children, every=options is not None)
+    if options is None:
+        synthetic, privacy = model.sample(num_rows), {}
+    else:
+        synthetic, privacy = private_family_sample(model, train, holdout, num_rows, options,
+                                                   keys=join_keys)
     outputs = {}
     for plan in linked:
         name = str(plan.source)
         table_model = model.tables_[name].model
         outputs[plans.index(plan)] = _Output(
             partial(_batches_of, synthetic[name]),
-            _unmeasured(table_model.columns_) | set(plan.join_keys),
+            _unmeasured(table_model.columns_) | set(plan.join_keys), privacy.get(name, {}),
         )
     return outputs, relationships
+
+
+def _root_rows(linked: list[Plan], tables: Mapping[str, pa.Table], children: set[str], *,
+               every: bool) -> dict[str, int]:
+    """Rows asked for per table without a parent: `num_rows` where set, and with `every`
+    (the model learned from part of the rows) the real table's count where not."""
+    counts = {}
+    for plan in linked:
+        name = str(plan.source)
+        if plan.dataset.num_rows is not None:
+            counts[name] = plan.dataset.num_rows
+        elif every and name not in children:
+            counts[name] = tables[name].num_rows
+    return counts
 
 
 def _filtered(plan: Plan, table: pa.Table, options: FilterOptions, seed: int | None,
