@@ -3,11 +3,13 @@
 The steps, in order (each timed in the returned report):
 
 1. **catalog**: the source schema's tables, columns, keys; views are skipped. Every foreign key
-   becomes a join-key relationship (lookalike.multitable). Composite foreign keys are refused
-   with a message naming them; composite primary keys and unique constraints are kept (rows that
-   would break them are dropped). A self-reference, or a foreign key that closes a cycle and is
-   nullable, is *deferred*: its column is not learned, and is filled after sampling with keys of
-   the synthetic parent (NULL at the real NULL rate). A cycle of NOT NULL keys is refused.
+   becomes a join-key relationship (lookalike.multitable). A composite foreign key is related
+   through one surrogate join key, and its columns take the values of the synthetic parent row
+   the surrogate names (lookalike.multitable.composite); composite primary keys and unique
+   constraints are kept (rows that would break them are dropped, and their children with them).
+   A self-reference, or a foreign key that closes a cycle and is nullable, is *deferred*: its
+   columns are not learned, and are filled after sampling with keys of the synthetic parent
+   (NULL at the real NULL rate). A cycle of NOT NULL keys is refused.
 2. **read** every table (Arrow batches). 3. **fit** one MultiTableSynthesizer. 4. **sample**
    (`rows_scale` scales the tables without a parent; children follow their parents).
 5. **write** every table into the target, parents first, with primary keys, unique constraints
@@ -22,9 +24,9 @@ point at them keep real values, drawn at their real frequencies.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,9 +34,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lookalike.errors import ConfigError, InvalidDataError
-from lookalike.io.base import ForeignKey, TableInfo, TableName, TableWrite, WriteError
+from lookalike.io.base import Column, ForeignKey, TableInfo, TableName, TableWrite, WriteError
 from lookalike.io.connect import connect
 from lookalike.multitable import MultiTableSynthesizer
+from lookalike.multitable.composite import (
+    SURROGATE,
+    any_null,
+    child_surrogate,
+    parent_surrogate,
+    resolve,
+    row_index,
+    set_column,
+    surrogate_name,
+    without_surrogates,
+)
 from lookalike.multitable.relations import Relationship
 from lookalike.synthesizer import MIN_DISTINCT_ROWS
 
@@ -168,12 +181,8 @@ def _catalog(src: Any, schema: str | None, tables: Sequence[str] | None,
     problems = []
     for info in infos:
         for fk in info.foreign_keys:
-            if len(fk.columns) > 1:
-                problems.append(f"{info.name.table}: composite foreign key "
-                                f"({', '.join(fk.columns)}) → {fk.parent.table} is not supported "
-                                f"yet; drop that constraint or --exclude {info.name.table}")
-            elif fk.parent not in copied:
-                problems.append(f"{info.name.table}.{fk.columns[0]} references "
+            if fk.parent not in copied:
+                problems.append(f"{info.name.table}.{_columns_text(fk.columns)} references "
                                 f"{fk.parent.table}, which is not copied; add it to --tables or "
                                 f"--exclude {info.name.table}")
     if problems:
@@ -201,12 +210,32 @@ def _stream(table: pa.Table):
 
 
 @dataclass
-class _Deferred:
+class _Edge:
+    """One foreign key between copied tables: `child.columns` hold `parent.parent_columns`.
+    A composite key is related through surrogate join keys (lookalike.multitable.composite)."""
+
     child: str
-    column: str
+    columns: tuple[str, ...]
     parent: str
-    parent_column: str
-    real: bool  # parent copied verbatim: draw real keys at their real frequencies
+    parent_columns: tuple[str, ...]
+    real: bool = False  # parent copied verbatim: draw real keys at their real frequencies
+
+    @property
+    def composite(self) -> bool:
+        return len(self.columns) > 1
+
+    @property
+    def child_key(self) -> str:
+        return surrogate_name("child", self.columns) if self.composite else self.columns[0]
+
+    @property
+    def parent_key(self) -> str:
+        return surrogate_name("parent", self.parent_columns) if self.composite \
+            else self.parent_columns[0]
+
+    def __str__(self) -> str:
+        return (f"{_short(self.child)}.{_columns_text(self.columns)} -> "
+                f"{_short(self.parent)}.{_columns_text(self.parent_columns)}")
 
 
 class _Plan:
@@ -216,48 +245,53 @@ class _Plan:
         self.infos = {str(i.name): i for i in infos}
         self.verbatim = {str(i.name) for i in infos if i.name.table in verbatim}
         self.report = report
-        self.relationships: list[Relationship] = []
-        self.deferred: list[_Deferred] = []
-        edges = []
+        self.edges: list[_Edge] = []  # learned as relationships
+        self.deferred: list[_Edge] = []  # filled after sampling
         for info in infos:
-            for fk in info.foreign_keys:
-                child, parent = str(info.name), str(fk.parent)
-                edge = _Deferred(child, fk.columns[0], parent, fk.parent_columns[0],
-                                 parent in self.verbatim)
-                if child in self.verbatim:
+            for fk in _filled_foreign_keys(info):
+                edge = _Edge(str(info.name), fk.columns, str(fk.parent), fk.parent_columns,
+                             str(fk.parent) in self.verbatim)
+                if edge.child in self.verbatim:
                     continue
-                if parent in self.verbatim or parent == child:
+                if edge.real or edge.parent == edge.child:
                     self.deferred.append(edge)
                 else:
-                    edges.append(edge)
-        self._break_cycles(edges)
-        seen: set[str] = set()
-        for edge in edges:
-            self.relationships.append(Relationship(edge.parent, edge.child, edge.parent_column,
-                                                   edge.column, edge.child not in seen))
-            seen.add(edge.child)
-        report.deferred = [f"{_short(d.child)}.{d.column} -> {_short(d.parent)}."
-                           f"{d.parent_column}" for d in self.deferred]
+                    self.edges.append(edge)
+        self._break_cycles()
+        report.deferred = [str(d) for d in self.deferred]
 
-    def _break_cycles(self, edges: list[_Deferred]) -> None:
+    @property
+    def relationships(self) -> list[Relationship]:
+        """The edges as relationships; a child's first edge is its primary one."""
+        seen: set[str] = set()
+        relationships = []
+        for edge in self.edges:
+            relationships.append(Relationship(edge.parent, edge.child, edge.parent_key,
+                                              edge.child_key, edge.child not in seen))
+            seen.add(edge.child)
+        return relationships
+
+    def _break_cycles(self) -> None:
         """Defer one nullable foreign key per cycle; a cycle of NOT NULL keys is refused."""
-        while cycle := _find_cycle(edges):
-            nullable = [e for e in cycle if self.infos[e.child].column(e.column).nullable]
+        while cycle := _find_cycle(self.edges):
+            nullable = [e for e in cycle if any(self.infos[e.child].column(c).nullable
+                                                for c in e.columns)]
             if not nullable:
                 raise ConfigError("the foreign keys form a cycle of NOT NULL columns: "
-                                  + " → ".join(f"{e.child}.{e.column}" for e in cycle)
+                                  + " → ".join(f"{e.child}.{_columns_text(e.columns)}"
+                                               for e in cycle)
                                   + "; make one of them nullable or --exclude a table")
-            edges.remove(nullable[0])
+            self.edges.remove(nullable[0])
             self.deferred.append(nullable[0])
 
     def foreign_keys(self, info: TableInfo, outputs: Mapping[TableName, TableName]
                      ) -> tuple[tuple[ForeignKey, ...], tuple[ForeignKey, ...]]:
         """(foreign keys, late ones): self-references and cycle-closing keys come late."""
-        late = {(d.child, d.column) for d in self.deferred if not d.real}
+        late = {(d.child, d.columns) for d in self.deferred if not d.real}
         now = tuple(_retarget(fk, outputs) for fk in info.foreign_keys
-                    if (str(info.name), fk.columns[0]) not in late)
+                    if (str(info.name), fk.columns) not in late)
         after = tuple(_retarget(fk, outputs) for fk in info.foreign_keys
-                      if (str(info.name), fk.columns[0]) in late)
+                      if (str(info.name), fk.columns) in late)
         return now, after
 
     def modelled(self) -> list[str]:
@@ -279,8 +313,8 @@ class _Plan:
                     f"to learn from it without copying. If it is reference data (countries, "
                     f"currencies), copy it as it is with --verbatim "
                     f"{self.infos[name].name.table}, or --exclude it")
-        self.relationships = [r for r in self.relationships
-                              if r.parent not in self.verbatim and r.child not in self.verbatim]
+        self.edges = [e for e in self.edges
+                      if e.parent not in self.verbatim and e.child not in self.verbatim]
         for d in self.deferred:
             d.real = d.parent in self.verbatim
 
@@ -290,24 +324,43 @@ class _Plan:
         if not names:
             return None
         tables, keys, columns, replace = {}, {}, {}, {}
-        deferred = {(d.child, d.column) for d in self.deferred}
         rng = np.random.default_rng(seed)
         for name in names:
-            info, table = self.infos[name], data[name]
-            table = table.drop_columns([c for t, c in deferred if t == name])
+            info = self.infos[name]
+            table = self._with_surrogates(name, data)
+            table = table.drop_columns(sorted(self._filled_later(name)))
             keys[name] = _key_columns(info, table)
             columns[name] = _column_options(info, table, keys[name])
             for column in keys[name]:
                 if info.column(column).arrow_type == pa.string() and "mail" in column.lower():
                     replace[(name, column)] = "email"
             if not [c for c in table.column_names if c not in keys[name]] and not any(
-                    r.parent == name for r in self.relationships):
+                    e.parent == name for e in self.edges):
                 table = table.append_column(NOISE, pa.array(rng.random(table.num_rows)))
             tables[name] = table
         return MultiTableSynthesizer(
             relationships=self.relationships, random_state=seed, columns=columns,
             key_replace=replace, secret=secret, progress=progress,
         ).fit(tables, keys=keys)
+
+    def _with_surrogates(self, name: str, data: Mapping[str, pa.Table]) -> pa.Table:
+        """The real table plus the surrogate join keys of its composite foreign keys."""
+        table = data[name]
+        for edge in self.edges:
+            if not edge.composite:
+                continue
+            if edge.parent == name and edge.parent_key not in table.column_names:
+                table = table.append_column(edge.parent_key,
+                                            parent_surrogate(table, edge.parent_columns))
+            if edge.child == name:
+                table = table.append_column(edge.child_key, child_surrogate(
+                    data[name], edge.columns, data[edge.parent], edge.parent_columns))
+        return table
+
+    def _filled_later(self, name: str) -> set[str]:
+        """Columns not learned: deferred keys, and composite keys (taken from the parent)."""
+        return {column for edge in self.deferred + [e for e in self.edges if e.composite]
+                if edge.child == name for column in edge.columns}
 
     def sample(self, model: MultiTableSynthesizer | None, data: Mapping[str, pa.Table],
                rows_scale: float, seed: int | None) -> dict[str, pa.Table]:
@@ -317,56 +370,95 @@ class _Plan:
         synthetic = dict(model.sample(roots)) if model is not None else {}
         for name in self.verbatim:
             synthetic[name] = data[name]
-        for name in _parents_first(self.infos, self.relationships):
+        for name in self._parents_first():
             table = synthetic[name]
             if NOISE in table.column_names:
                 table = table.drop_columns([NOISE])
             for d in self.deferred:
                 if d.child == name:
-                    table = _fill_deferred(table, d, data, synthetic, rng)
+                    table = _fill_deferred(table, d, self.infos[name], data, synthetic, rng)
+            for edge in self.edges:
+                if edge.child == name and edge.composite:
+                    table = resolve(table, edge.child_key, edge.columns, synthetic[edge.parent],
+                                    edge.parent_key, edge.parent_columns)
             synthetic[name] = self._finish(name, table, synthetic)
-        return synthetic
+        return {name: without_surrogates(table) for name, table in synthetic.items()}
+
+    def _parents_first(self) -> list[str]:
+        """Tables in an order where every parent comes before its children, except along the
+        keys that close a cycle (filled from the parent as sampled, checked by the target)."""
+        late = {(d.child, d.parent) for d in self.deferred if not d.real}
+        ordered: list[str] = []
+        remaining = list(self.infos)
+        while remaining:
+            ready = [n for n in remaining if all(
+                str(fk.parent) in ordered or str(fk.parent) == n or str(fk.parent)
+                not in self.infos or (n, str(fk.parent)) in late
+                for fk in self.infos[n].foreign_keys)]
+            ready = ready or remaining[:1]
+            ordered.extend(ready)
+            remaining = [n for n in remaining if n not in ready]
+        return ordered
 
     def _finish(self, name: str, table: pa.Table, synthetic: Mapping[str, pa.Table]
                 ) -> pa.Table:
         """Cast to the source's types, respect lengths and enum labels, drop rows that would
-        break a composite key, and make every foreign key point at a written parent row."""
+        break a composite key, and make every foreign key point at a written parent row.
+        Surrogate join keys stay, for the children that follow."""
         info = self.infos[name]
-        arrays = []
-        for column in info.columns:
-            values = table.column(column.name) if column.name in table.column_names else \
-                pa.nulls(table.num_rows, column.arrow_type)
-            values = values.cast(column.arrow_type)
-            if column.length and pa.types.is_string(column.arrow_type):
-                values = pc.utf8_slice_codeunits(values, 0, column.length)
-            if column.enum_values:
-                valid = pc.is_in(values, value_set=pa.array(column.enum_values))
-                values = pc.if_else(pc.or_(valid, pc.is_null(values)), values,
-                                    pa.scalar(column.enum_values[0]))
-            arrays.append(values)
-        table = pa.Table.from_arrays(arrays, schema=info.arrow_schema)
+        surrogates = [c for c in table.column_names if c.startswith(SURROGATE)]
+        arrays = [_conform(table, column) for column in info.columns]
+        finished = pa.Table.from_arrays(arrays, schema=info.arrow_schema)
+        for column in surrogates:
+            finished = finished.append_column(column, table.column(column))
         if name in self.verbatim:
-            return table
+            return finished
         for columns in [info.primary_key, *info.unique]:
             if len(columns) > 1:
-                table = _drop_duplicates(table, list(columns))
+                finished = _drop_duplicates(finished, list(columns))
         for fk in info.foreign_keys:
-            parent = synthetic[str(fk.parent)] if str(fk.parent) != name else table
-            table = _enforce(table, fk.columns[0], parent.column(fk.parent_columns[0]),
-                             info.column(fk.columns[0]).nullable)
-        return table
+            parent = synthetic[str(fk.parent)] if str(fk.parent) != name else finished
+            finished = _enforce(finished, info, fk, parent)
+        return finished
+
+
+def _filled_foreign_keys(info: TableInfo) -> list[ForeignKey]:
+    """The foreign keys whose values copy fills: all but those whose columns are part of a
+    composite key of the same table (they take its parent row's values; `_enforce` checks
+    them once that is done)."""
+    composite = [set(fk.columns) for fk in info.foreign_keys if len(fk.columns) > 1]
+    return [fk for fk in info.foreign_keys
+            if not any(set(fk.columns) < columns for columns in composite)]
+
+
+def _conform(table: pa.Table, column: Column) -> pa.ChunkedArray | pa.Array:
+    """The column cast to its source type, cut to its length, enum values within the labels."""
+    values = table.column(column.name) if column.name in table.column_names else \
+        pa.nulls(table.num_rows, column.arrow_type)
+    values = values.cast(column.arrow_type)
+    if column.length and pa.types.is_string(column.arrow_type):
+        values = pc.utf8_slice_codeunits(values, 0, column.length)
+    if column.enum_values:
+        valid = pc.is_in(values, value_set=pa.array(column.enum_values))
+        values = pc.if_else(pc.or_(valid, pc.is_null(values)), values,
+                            pa.scalar(column.enum_values[0]))
+    return values
 
 
 def _short(name: str) -> str:
     return name.split(".", 1)[1]
 
 
-def _find_cycle(edges: list[_Deferred]) -> list[_Deferred] | None:
-    graph: dict[str, list[_Deferred]] = {}
+def _columns_text(columns: Sequence[str]) -> str:
+    return columns[0] if len(columns) == 1 else "(" + ", ".join(columns) + ")"
+
+
+def _find_cycle(edges: list[_Edge]) -> list[_Edge] | None:
+    graph: dict[str, list[_Edge]] = {}
     for edge in edges:
         graph.setdefault(edge.parent, []).append(edge)
 
-    def visit(node: str, path: list[_Deferred], seen: set[str]) -> list[_Deferred] | None:
+    def visit(node: str, path: list[_Edge], seen: set[str]) -> list[_Edge] | None:
         for edge in graph.get(node, []):
             if edge.child in seen:
                 start = next(i for i, e in enumerate(path) if e.parent == edge.child) if any(
@@ -382,21 +474,6 @@ def _find_cycle(edges: list[_Deferred]) -> list[_Deferred] | None:
         if found:
             return found
     return None
-
-
-def _parents_first(infos: Mapping[str, TableInfo], relationships: list[Relationship]
-                   ) -> list[str]:
-    ordered: list[str] = []
-    remaining = list(infos)
-    while remaining:
-        ready = [n for n in remaining if all(
-            str(fk.parent) in ordered or str(fk.parent) == n or str(fk.parent) not in infos
-            or not any(r.child == n and r.parent == str(fk.parent) for r in relationships)
-            for fk in infos[n].foreign_keys)]
-        ready = ready or remaining[:1]
-        ordered.extend(ready)
-        remaining = [n for n in remaining if n not in ready]
-    return ordered
 
 
 def _key_columns(info: TableInfo, table: pa.Table) -> list[str]:
@@ -424,25 +501,30 @@ def _column_options(info: TableInfo, table: pa.Table, keys: list[str]) -> dict[s
     return options
 
 
-def _fill_deferred(table: pa.Table, d: _Deferred, data: Mapping[str, pa.Table],
+def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str, pa.Table],
                    synthetic: Mapping[str, pa.Table], rng: np.random.Generator) -> pa.Table:
-    real = data[d.child].column(d.column)
-    rows = table.num_rows
-    null_rate = real.null_count / max(len(real), 1)
+    """The key columns of `d` drawn from the parent's rows (real ones when it is copied
+    verbatim), NULL in the nullable ones as often as a real key has a NULL."""
+    real = data[d.child].select(list(d.columns))
+    null_rate = pc.sum(any_null(real, d.columns)).as_py() / max(real.num_rows, 1)
     if d.real:
-        pool = real.drop_null()  # real frequencies of a reference table's keys
+        pool = real  # real frequencies of a reference table's keys
     else:
-        pool = (table if d.parent == d.child else synthetic[d.parent]).column(d.parent_column)
-        pool = pool.drop_null()
-    if len(pool) == 0:
-        values = pa.nulls(rows, real.type)
-    else:
-        picks = pool.take(pa.array(rng.integers(0, len(pool), rows)))
-        nulls = pa.array(rng.random(rows) < null_rate)
-        values = pc.if_else(nulls, pa.scalar(None, picks.type), picks)
-    if d.column in table.column_names:
-        return table.set_column(table.column_names.index(d.column), d.column, values)
-    return table.append_column(d.column, values)
+        parent = table if d.parent == d.child else synthetic[d.parent]
+        pool = parent.select(list(d.parent_columns)).rename_columns(list(d.columns))
+    pool = pool.filter(pc.invert(any_null(pool, d.columns)))
+    rows = table.num_rows
+    nulls = pa.array(rng.random(rows) < null_rate)
+    picks = pool.take(pa.array(rng.integers(0, len(pool), rows))) if len(pool) else None
+    for column in d.columns:
+        if picks is None:
+            values = pa.nulls(rows, real.schema.field(column).type)
+        else:
+            values = picks.column(column)
+            if info.column(column).nullable:
+                values = pc.if_else(nulls, pa.scalar(None, values.type), values)
+        table = set_column(table, column, values)
+    return table
 
 
 def _drop_duplicates(table: pa.Table, columns: list[str]) -> pa.Table:
@@ -452,17 +534,29 @@ def _drop_duplicates(table: pa.Table, columns: list[str]) -> pa.Table:
     return table.take(pa.array(np.sort(first.to_numpy())))
 
 
-def _enforce(table: pa.Table, column: str, parent_keys: pa.ChunkedArray, nullable: bool
-             ) -> pa.Table:
-    values = table.column(column)
-    known = pc.or_(pc.is_in(values, value_set=parent_keys.combine_chunks().drop_null()),
-                   pc.is_null(values))
-    if pc.all(known).as_py() is not False:
+def _enforce(table: pa.Table, info: TableInfo, fk: ForeignKey, parent: pa.Table) -> pa.Table:
+    """Make each row's key `fk` point at a row of `parent`: a row whose key is missing there
+    gets NULL in its nullable key columns (enough for the database: MATCH SIMPLE), and is
+    dropped when they are all NOT NULL, or when a NOT NULL one is already NULL."""
+    columns = list(fk.columns)
+    if len(columns) == 1:
+        found = pc.is_in(table.column(columns[0]),
+                         value_set=parent.column(fk.parent_columns[0]).combine_chunks()
+                         .drop_null())
+    else:
+        found = row_index(table, columns, parent, fk.parent_columns).is_valid()
+    nullable = [c for c in columns if info.column(c).nullable]
+    complete = pc.invert(any_null(table, [c for c in columns if c not in nullable]))
+    valid = pc.and_(complete, pc.or_(found, any_null(table, columns)))
+    if pc.all(valid).as_py() is not False:
         return table
     if nullable:
-        fixed = pc.if_else(known, values, pa.scalar(None, values.type))
-        return table.set_column(table.column_names.index(column), column, fixed)
-    return table.filter(known)
+        for column in nullable:
+            values = table.column(column)
+            table = set_column(table, column,
+                               pc.if_else(valid, values, pa.scalar(None, values.type)))
+        return table.filter(complete)
+    return table.filter(valid)
 
 
 def describe_report(report: CopyReport) -> str:

@@ -1,4 +1,4 @@
-"""`lookalike copy` of a 9-table PostgreSQL schema (shop.sql) into PostgreSQL and DuckDB."""
+"""`lookalike copy` of a 10-table PostgreSQL schema (shop.sql) into PostgreSQL and DuckDB."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ from lookalike.copy import copy_database
 from lookalike.errors import ConfigError, InvalidDataError
 
 ROOTS = {"customers": 800, "products": 150, "departments": 40}
-CHILDREN = ("employees", "orders", "order_items", "payments", "notes")
+CHILDREN = ("employees", "orders", "order_items", "shipments", "payments", "notes")
+
+# shipments reference order items by (order_id, line): none without its item, and some of
+# each order's items shipped, as in the source
+SHIPPED_ITEMS = (
+    "SELECT count(*) FILTER (WHERE i.order_id IS NULL), count(*) > 100 FROM shipments s "
+    "LEFT JOIN order_items i ON i.order_id = s.order_id AND i.line = s.line")
 
 
 def counts(url: str) -> dict[str, int]:
@@ -41,9 +47,13 @@ def test_copy_postgres_to_postgres_keeps_every_constraint(shop_url: str, empty_p
         constraints = connection.execute(
             "SELECT contype, count(*) FROM pg_constraint WHERE connamespace = "
             "'public'::regnamespace AND contype IN ('p', 'u', 'f') GROUP BY contype").fetchall()
-        assert dict(constraints) == {"p": 9, "u": 4, "f": 11}  # as in the source
+        assert dict(constraints) == {"p": 10, "u": 4, "f": 12}  # as in the source
         assert connection.execute("SELECT bool_and(convalidated) FROM pg_constraint WHERE "
                                   "connamespace = 'public'::regnamespace").fetchone()[0]
+        assert connection.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'shipments'::regclass AND "
+            "contype = 'f' AND cardinality(conkey) = 2").fetchone()[0] == 1
+        assert connection.execute(SHIPPED_ITEMS).fetchone() == (0, True)
         types = dict(connection.execute(
             "SELECT column_name, format_type(atttypid, atttypmod) FROM information_schema"
             ".columns c JOIN pg_attribute a ON a.attrelid = 'employees'::regclass AND "
@@ -56,9 +66,9 @@ def test_copy_postgres_to_postgres_keeps_every_constraint(shop_url: str, empty_p
             "FROM customers LIMIT 1 RETURNING id").fetchone()[0]
         assert new_id > connection.execute("SELECT max(id) FROM orders WHERE id <> %s",
                                            [new_id]).fetchone()[0]
-        real_keys = set(r[0] for r in psycopg.connect(shop_url).execute(
-            "SELECT id FROM customers").fetchall())
-        copied_keys = set(r[0] for r in connection.execute("SELECT id FROM customers"))
+        real_keys = {r[0] for r in psycopg.connect(shop_url).execute(
+            "SELECT id FROM customers").fetchall()}
+        copied_keys = {r[0] for r in connection.execute("SELECT id FROM customers")}
         assert not real_keys & copied_keys
     report = json.loads((tmp_path / "report.json").read_text())
     assert set(report["seconds"]) == {"catalog", "read", "fit", "sample", "write"}
@@ -76,12 +86,17 @@ def test_copy_postgres_to_duckdb(shop_url: str, tmp_path: Path) -> None:
         kinds = connection.execute(
             "SELECT constraint_type, count(*) FROM duckdb_constraints() WHERE constraint_type "
             "<> 'NOT NULL' AND constraint_type <> 'CHECK' GROUP BY 1").fetchall()
-        assert dict(kinds) == {"PRIMARY KEY": 8, "UNIQUE": 4, "FOREIGN KEY": 8}
+        assert dict(kinds) == {"PRIMARY KEY": 9, "UNIQUE": 4, "FOREIGN KEY": 9}
         types = dict(connection.execute(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'orders'"
         ).fetchall())
         assert types["state"].startswith("ENUM(") and types["ordered_at"] == \
             "TIMESTAMP WITH TIME ZONE"
+        assert connection.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'shipments' AND "
+            "constraint_type = 'FOREIGN KEY' AND len(constraint_column_names) = 2"
+        ).fetchone()[0] == 1
+        assert connection.execute(SHIPPED_ITEMS).fetchone() == (0, True)
         orphans = connection.execute(
             "SELECT count(*) FROM employees e LEFT JOIN employees m ON m.id = e.manager_id "
             "WHERE e.manager_id IS NOT NULL AND m.id IS NULL").fetchone()[0]
