@@ -2,7 +2,8 @@
 
 The steps, in order (each timed in the returned report):
 
-1. **catalog**: the source schema's tables, columns, keys; views are skipped. Every foreign key
+1. **catalog**: the source schema's tables, columns, keys. Views are skipped, or with
+   `views="materialise"` copied as plain tables learned from their rows (no keys). Every foreign key
    becomes a join-key relationship (lookalike.multitable). A composite foreign key is related
    through one surrogate join key, and its columns take the values of the synthetic parent row
    the surrogate names (lookalike.multitable.composite); composite primary keys and unique
@@ -23,6 +24,7 @@ point at them keep real values, drawn at their real frequencies.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ from lookalike.multitable.relations import Relationship
 from lookalike.synthesizer import MIN_DISTINCT_ROWS
 
 NOISE = "__lookalike_noise__"
+VIEWS = ("skip", "materialise")
 
 
 @dataclass
@@ -59,7 +62,7 @@ class TableReport:
     table: str
     real_rows: int
     synthetic_rows: int = 0
-    mode: str = "synthetic"  # or "verbatim"
+    mode: str = "synthetic"  # or "verbatim", "empty", "view" (a view materialised)
 
 
 @dataclass
@@ -79,15 +82,18 @@ def copy_database(source: Any, target: Any, *, schema: str | None = None,
                   tables: Sequence[str] | None = None, exclude: Sequence[str] = (),
                   rows_scale: float = 1.0, secret: bytes | None = None, replace: bool = False,
                   verbatim: Sequence[str] = (), seed: int | None = None,
-                  progress: bool = False) -> CopyReport:
+                  views: str = "skip", progress: bool = False) -> CopyReport:
     """Write a synthetic copy of the `source` schema's tables into `target` (URLs, paths or
-    connectors; see lookalike.io.connect)."""
+    connectors; see lookalike.io.connect). `views`: "skip" them, or "materialise" each as a
+    table learned from its rows."""
     if not rows_scale > 0:
         raise ConfigError(f"--rows-scale must be above 0, not {rows_scale}")
+    if views not in VIEWS:
+        raise ConfigError(f"--views must be skip or materialise, not {views!r}")
     created = _new_duckdb_file(target)
     try:
         return _copy(source, target, schema, tables, exclude, rows_scale, secret, replace,
-                     verbatim, seed, progress)
+                     verbatim, seed, views, progress)
     except BaseException:
         if created is not None:
             created.unlink(missing_ok=True)
@@ -108,7 +114,8 @@ def _new_duckdb_file(target: Any) -> Path | None:
 
 def _copy(source: Any, target: Any, schema: str | None, tables: Sequence[str] | None,
           exclude: Sequence[str], rows_scale: float, secret: bytes | None, replace: bool,
-          verbatim: Sequence[str], seed: int | None, progress: bool) -> CopyReport:
+          verbatim: Sequence[str], seed: int | None, views: str, progress: bool
+          ) -> CopyReport:
     report = CopyReport()
     clock = _Clock(report)
     with connect(source) as src, connect(target) as dst:
@@ -116,14 +123,14 @@ def _copy(source: Any, target: Any, schema: str | None, tables: Sequence[str] | 
             raise ConfigError(f"the target {dst.url} is the source database; copy into another "
                               f"database")
         with clock("catalog"):
-            infos = _catalog(src, schema, tables, exclude)
+            infos, materialised = _catalog(src, schema, tables, exclude, views)
             kept = set(verbatim)
             unknown = kept - {i.name.table for i in infos}
             if unknown:
                 raise ConfigError(f"--verbatim names tables that are not copied: "
                                   f"{', '.join(sorted(unknown))}")
             outputs = _outputs(dst, infos, replace)
-            plan = _Plan(infos, kept, report)
+            plan = _Plan(infos, kept, materialised, report)
         with clock("read"):
             data = {str(i.name): src.read_table(i.name) for i in infos}
         plan.check_sizes(data)
@@ -165,18 +172,24 @@ def _identity(db: Any) -> tuple:
 
 
 def _catalog(src: Any, schema: str | None, tables: Sequence[str] | None,
-             exclude: Sequence[str]) -> list[TableInfo]:
+             exclude: Sequence[str], views: str) -> tuple[list[TableInfo], set[str]]:
+    """The tables to copy, and which of them are views to materialise."""
     schema = schema or src.current()[1]
-    names = [t for t in src.tables(schema) if not src.is_view(t)]
-    if not names:
+    listed = {t.table: t for t in src.tables(schema)}
+    is_view = {name: src.is_view(table) for name, table in listed.items()}
+    by_name = {n: t for n, t in listed.items() if views == "materialise" or not is_view[n]}
+    if not by_name:
         raise ConfigError(f"no tables in schema {schema} of {src.url}")
-    by_name = {t.table: t for t in names}
     wanted = list(tables) if tables else list(by_name)
     missing = [t for t in list(wanted) + list(exclude) if t not in by_name]
     if missing:
+        skipped = [t for t in missing if t in listed]
+        hint = (f"; {', '.join(skipped)} {'is a view' if len(skipped) == 1 else 'are views'}: "
+                f"pass --views materialise to copy views as tables") if skipped else ""
         raise ConfigError(f"no table {', '.join(missing)} in schema {schema}; it has "
-                          f"{', '.join(sorted(by_name))}")
-    infos = [src.describe(by_name[t]) for t in wanted if t not in set(exclude)]
+                          f"{', '.join(sorted(by_name))}{hint}")
+    infos = [_describe(src, by_name[t], is_view[t]) for t in wanted if t not in set(exclude)]
+    materialised = {str(i.name) for i in infos if is_view[i.name.table]}
     copied = {i.name for i in infos}
     problems = []
     for info in infos:
@@ -187,7 +200,18 @@ def _catalog(src: Any, schema: str | None, tables: Sequence[str] | None,
                                 f"--exclude {info.name.table}")
     if problems:
         raise ConfigError("cannot copy this schema:\n" + "\n".join(f"  - {p}" for p in problems))
-    return infos
+    return infos, materialised
+
+
+def _describe(src: Any, table: TableName, view: bool) -> TableInfo:
+    """The table's catalog entry; a view's without keys (some engines report its base
+    table's): it becomes a plain table."""
+    info = src.describe(table)
+    if not view:
+        return info
+    columns = tuple(dataclasses.replace(c, identity=False) for c in info.columns)
+    return dataclasses.replace(info, columns=columns, primary_key=(), unique=(),
+                               foreign_keys=())
 
 
 def _outputs(dst: Any, infos: list[TableInfo], replace: bool) -> dict[TableName, TableName]:
@@ -241,9 +265,11 @@ class _Edge:
 class _Plan:
     """Relationships, deferred keys and per-column options for one copy."""
 
-    def __init__(self, infos: list[TableInfo], verbatim: set[str], report: CopyReport) -> None:
+    def __init__(self, infos: list[TableInfo], verbatim: set[str], views: set[str],
+                 report: CopyReport) -> None:
         self.infos = {str(i.name): i for i in infos}
         self.verbatim = {str(i.name) for i in infos if i.name.table in verbatim}
+        self.views = views
         self.report = report
         self.edges: list[_Edge] = []  # learned as relationships
         self.deferred: list[_Edge] = []  # filled after sampling
@@ -300,8 +326,9 @@ class _Plan:
 
     def check_sizes(self, data: Mapping[str, pa.Table]) -> None:
         for name, table in data.items():
-            self.report.tables.append(TableReport(name, table.num_rows, mode="verbatim"
-                                                  if name in self.verbatim else "synthetic"))
+            mode = "verbatim" if name in self.verbatim else "view" if name in self.views \
+                else "synthetic"
+            self.report.tables.append(TableReport(name, table.num_rows, mode=mode))
             if name in self.verbatim:
                 continue
             if table.num_rows == 0:

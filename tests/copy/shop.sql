@@ -1,6 +1,6 @@
 -- A shop schema of 10 related tables: enums, numeric, timestamptz, uuid, varchar(n), a composite
 -- primary key and a composite foreign key to it, a self-reference, a cycle through a nullable key,
--- a jsonb column, a tiny reference table. Deterministic (setseed).
+-- a jsonb column, a tiny reference table, and a view. Deterministic (setseed).
 SELECT setseed(0.42);
 CREATE TYPE level AS ENUM ('junior', 'senior', 'lead');
 CREATE TYPE status AS ENUM ('new', 'paid', 'shipped', 'returned');
@@ -66,3 +66,6 @@ INSERT INTO payments (order_id, amount, paid_on, method)
   FROM orders WHERE state <> 'new';
 INSERT INTO notes SELECT i, 1 + (random() * 2999)::int, 'note ' || i, '{"k": 1}'
   FROM generate_series(1, 300) i;
+CREATE VIEW order_totals AS
+  SELECT o.id AS order_id, o.state, count(*) AS items, sum(i.quantity) AS quantity
+  FROM orders o JOIN order_items i ON i.order_id = o.id GROUP BY o.id, o.state;

@@ -135,6 +135,28 @@ def test_a_failed_copy_leaves_the_target_as_it_was(shop_url: str, empty_postgres
             connection.execute("DROP EVENT TRIGGER stop")
 
 
+def test_views_are_skipped_or_materialised_as_plain_tables(shop_url: str,
+                                                           empty_postgres: str) -> None:
+    with pytest.raises(ConfigError, match="order_totals is a view: pass --views materialise"):
+        copy_database(shop_url, empty_postgres, tables=["orders", "order_totals"])
+    report = copy_database(shop_url, empty_postgres, tables=["products", "order_totals"],
+                           views="materialise", seed=2)
+    assert {t.table: t.mode for t in report.tables}["public.order_totals"] == "view"
+    with psycopg.connect(empty_postgres) as connection:
+        assert connection.execute("SELECT relkind FROM pg_class WHERE relname = "
+                                  "'order_totals'").fetchone()[0] == "r"
+        assert connection.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = "
+                                  "'order_totals'::regclass").fetchone()[0] == 0
+        assert connection.execute("SELECT count(*) FROM order_totals").fetchone()[0] == 3000
+        types = dict(connection.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid "
+            "= 'order_totals'::regclass AND attnum > 0").fetchall())
+        assert types == {"order_id": "integer", "state": "status", "items": "bigint",
+                         "quantity": "bigint"}
+    with pytest.raises(ConfigError, match="--views must be skip or materialise, not 'keep'"):
+        copy_database(shop_url, empty_postgres, views="keep")
+
+
 def test_copy_has_help() -> None:
     result = CliRunner().invoke(app, ["copy", "--help"])
-    assert result.exit_code == 0 and "--rows-scale" in result.output
+    assert result.exit_code == 0 and "--rows-scale" in result.output and "--views" in result.output
