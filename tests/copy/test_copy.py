@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from lookalike.cli import app
 from lookalike.copy import copy_database
 from lookalike.errors import ConfigError, InvalidDataError
+from lookalike.report import ReportDependencyError
 
 ROOTS = {"customers": 800, "products": 150, "departments": 40}
 CHILDREN = ("employees", "orders", "order_items", "shipments", "payments", "notes")
@@ -71,7 +73,18 @@ def test_copy_postgres_to_postgres_keeps_every_constraint(shop_url: str, empty_p
         copied_keys = {r[0] for r in connection.execute("SELECT id FROM customers")}
         assert not real_keys & copied_keys
     report = json.loads((tmp_path / "report.json").read_text())
-    assert set(report["seconds"]) == {"catalog", "read", "fit", "sample", "write"}
+    assert set(report["seconds"]) == {"catalog", "read", "fit", "sample", "write", "report"}
+    pages = {t["table"]: t["report"] for t in report["tables"]}
+    assert pages["public.regions"] is None  # copied as it is: nothing to compare
+    assert pages["public.notes"] is None  # keys and free text only: nothing to compare
+    assert all(pages[f"public.{t}"] == f"public.{t}.html" for t in [*ROOTS, *CHILDREN]
+               if t != "notes")
+    assert all((tmp_path / page).is_file() for page in pages.values() if page)
+    index = (tmp_path / "index.html").read_text()
+    assert "<a href='public.shipments.html'>public.shipments</a>" in index
+    html = (tmp_path / "public.employees.html").read_text()
+    assert "<title>Quality report: public.employees</title>" in html
+    assert 'id="salary"' in html or "salary" in html
     assert "public.employees.manager_id -> public.employees.id" in report[
         "deferred_foreign_keys"]
 
@@ -155,6 +168,16 @@ def test_views_are_skipped_or_materialised_as_plain_tables(shop_url: str,
                          "quantity": "bigint"}
     with pytest.raises(ConfigError, match="--views must be skip or materialise, not 'keep'"):
         copy_database(shop_url, empty_postgres, views="keep")
+
+
+def test_a_report_without_its_extra_fails_before_anything_is_written(
+        shop_url: str, empty_postgres: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "jinja2", None)  # as if the report extra were missing
+    with pytest.raises(ReportDependencyError, match=r"pip install 'lookalike\[report\]'"):
+        copy_database(shop_url, empty_postgres, verbatim=["regions"], report=tmp_path)
+    assert counts(empty_postgres) == {}
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_copy_has_help() -> None:

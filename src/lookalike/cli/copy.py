@@ -5,7 +5,6 @@ Parses options, calls `lookalike.copy.copy_database`, prints the per-table repor
 from __future__ import annotations
 
 import enum
-import json
 import os
 import sys
 from pathlib import Path
@@ -44,7 +43,8 @@ def copy(
     views: Views = typer.Option(Views.skip, "--views",
                                 help="Skip views, or materialise each as a synthetic table "
                                      "learned from its rows (no keys)."),
-    report: Path = typer.Option(None, "--report", help="Write report.json into this folder."),
+    report: Path = typer.Option(None, "--report", help="Write report.json, index.html and one "
+                                "HTML quality report per synthetic table into this folder."),
     progress: bool = typer.Option(None, "--progress/--no-progress",
                                   help="Progress bars on stderr [default: when it is a terminal]."),
 ) -> None:
@@ -58,9 +58,6 @@ def copy(
     result = copy_database(source, target, schema=schema, tables=_names(tables) or None,
                            exclude=_names(exclude), rows_scale=rows_scale, secret=secret,
                            replace=replace, verbatim=_names(verbatim), seed=seed,
-                           views=views.value,
+                           views=views.value, report=report,
                            progress=sys.stderr.isatty() if progress is None else progress)
-    if report is not None:
-        report.mkdir(parents=True, exist_ok=True)
-        (report / "report.json").write_text(json.dumps(result.to_dict(), indent=2))
     typer.echo(describe_report(result), nl=False)
