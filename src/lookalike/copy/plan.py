@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -241,6 +242,9 @@ class Plan:
             return finished
         for columns in [info.primary_key, *info.unique]:
             if len(columns) > 1:
+                counter = _counter_column(info, columns)
+                if counter is not None:
+                    finished = _renumber(finished, list(columns), counter)
                 finished = _drop_duplicates(finished, list(columns))
         for fk in info.foreign_keys:
             parent = synthetic[str(fk.parent)] if str(fk.parent) != name else finished
@@ -347,6 +351,38 @@ def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str
                 values = pc.if_else(nulls, pa.scalar(None, values.type), values)
         table = set_column(table, column, values)
     return table
+
+
+def _counter_column(info: TableInfo, columns: Sequence[str]) -> str | None:
+    """The column of a composite key that counts within the others (order_items.line): its
+    last integer column that is no foreign key, if any."""
+    keys = {c for fk in info.foreign_keys for c in fk.columns}
+    counters = [c for c in columns if c not in keys
+                and pa.types.is_integer(info.column(c).arrow_type)]
+    return counters[-1] if counters else None
+
+
+def _renumber(table: pa.Table, columns: list[str], counter: str) -> pa.Table:
+    """Rows that repeat a composite key take the next free value of `counter` within their
+    group (lines 1, 1, 2 of an order become 1, 2, 3) instead of being dropped; values that
+    would overflow the column's type are left, for `_drop_duplicates`."""
+    values = table.column(counter)
+    if values.null_count or table.num_rows == 0:
+        return table
+    groups = [c for c in columns if c != counter]
+    frame = table.select(groups).to_pandas()
+    frame["value"] = values.to_numpy()
+    frame["row"] = np.arange(table.num_rows)
+    frame = frame.sort_values([*groups, "value", "row"], kind="stable")
+    grouped = frame.groupby(groups, dropna=False, sort=False)
+    rank = grouped.cumcount().to_numpy()
+    group = grouped.ngroup().to_numpy()
+    shifted = pd.Series(frame["value"].to_numpy() - rank).groupby(group).cummax().to_numpy()
+    renumbered = np.empty(table.num_rows, dtype=np.int64)
+    renumbered[frame["row"].to_numpy()] = shifted + rank
+    fits = renumbered <= np.iinfo(values.type.to_pandas_dtype()).max
+    renumbered = np.where(fits, renumbered, values.to_numpy())
+    return set_column(table, counter, pa.array(renumbered).cast(values.type))
 
 
 def _drop_duplicates(table: pa.Table, columns: list[str]) -> pa.Table:
