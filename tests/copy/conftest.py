@@ -31,6 +31,13 @@ def empty_postgres() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def other_postgres() -> Iterator[str]:
+    """A second empty database, for a source a test builds itself."""
+    with servers.postgres_database("lookalike_test_source") as url:
+        yield url
+
+
 MYSQL_SHOP = """
 CREATE TABLE customers (id int AUTO_INCREMENT PRIMARY KEY, name varchar(40) NOT NULL,
   vip tinyint(1) NOT NULL, tier enum('bronze', 'silver', 'gold') NOT NULL,

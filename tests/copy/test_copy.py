@@ -183,6 +183,32 @@ def test_a_report_without_its_extra_fails_before_anything_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
+TREES = """
+CREATE TABLE kinds (family text, code int, PRIMARY KEY (family, code));
+INSERT INTO kinds VALUES ('leaf', 1), ('leaf', 2), ('root', 1);
+CREATE TABLE nodes (tree int, n int, parent_n int, family text, code int, PRIMARY KEY (tree, n),
+  FOREIGN KEY (tree, parent_n) REFERENCES nodes (tree, n),
+  FOREIGN KEY (family, code) REFERENCES kinds (family, code));
+INSERT INTO nodes SELECT i / 10, i % 10, CASE WHEN i % 10 > 0 THEN i % 10 - 1 END,
+  CASE WHEN i % 10 = 0 THEN 'root' ELSE 'leaf' END, 1 + (i % 10 > 5)::int
+  FROM generate_series(0, 299) i;
+"""
+
+
+def test_composite_self_references_stay_within_their_group(other_postgres: str,
+                                                          empty_postgres: str) -> None:
+    with psycopg.connect(other_postgres, autocommit=True) as connection:
+        connection.execute(TREES)
+    report = copy_database(other_postgres, empty_postgres, verbatim=["kinds"], seed=4)
+    assert report.deferred == ["public.nodes.(family, code) -> public.kinds.(family, code)",
+                               "public.nodes.(tree, parent_n) -> public.nodes.(tree, n)"]
+    with psycopg.connect(empty_postgres) as connection:
+        assert connection.execute("SELECT bool_and(convalidated), count(*) FROM pg_constraint "
+                                  "WHERE contype = 'f'").fetchone() == (True, 2)
+        assert connection.execute("SELECT count(*), count(parent_n) > 200 FROM nodes"
+                                  ).fetchone() == (300, True)
+
+
 def test_copy_has_help() -> None:
     result = CliRunner().invoke(app, ["copy", "--help"])
     assert result.exit_code == 0 and "--rows-scale" in result.output and "--views" in result.output

@@ -57,6 +57,14 @@ class _Edge:
         return surrogate_name("parent", self.parent_columns) if self.composite \
             else self.parent_columns[0]
 
+    @property
+    def shared(self) -> tuple[str, ...]:
+        """Columns of a self-reference that name themselves, (tenant, parent_id) →
+        (tenant, id): learned, and the parent is drawn among rows of the same value."""
+        if self.parent != self.child:
+            return ()
+        return tuple(c for c, p in zip(self.columns, self.parent_columns, strict=True) if c == p)
+
     def __str__(self) -> str:
         return (f"{_short(self.child)}.{columns_text(self.columns)} -> "
                 f"{_short(self.parent)}.{columns_text(self.parent_columns)}")
@@ -187,7 +195,7 @@ class Plan:
     def _filled_later(self, name: str) -> set[str]:
         """Columns not learned: deferred keys, and composite keys (taken from the parent)."""
         return {column for edge in self.deferred + [e for e in self.edges if e.composite]
-                if edge.child == name for column in edge.columns}
+                if edge.child == name for column in edge.columns if column not in edge.shared}
 
     def sample(self, model: MultiTableSynthesizer | None, data: Mapping[str, pa.Table],
                rows_scale: float, seed: int | None) -> dict[str, pa.Table]:
@@ -341,8 +349,13 @@ def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str
     pool = pool.filter(pc.invert(any_null(pool, d.columns)))
     rows = table.num_rows
     nulls = pa.array(rng.random(rows) < null_rate)
-    picks = pool.take(pa.array(rng.integers(0, len(pool), rows))) if len(pool) else None
+    if d.shared:
+        picks = pool.take(_draw_within(table, list(d.shared), pool, rng))
+    else:
+        picks = pool.take(pa.array(rng.integers(0, len(pool), rows))) if len(pool) else None
     for column in d.columns:
+        if column in d.shared:
+            continue
         if picks is None:
             values = pa.nulls(rows, real.schema.field(column).type)
         else:
@@ -351,6 +364,23 @@ def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str
                 values = pc.if_else(nulls, pa.scalar(None, values.type), values)
         table = set_column(table, column, values)
     return table
+
+
+def _draw_within(table: pa.Table, columns: list[str], pool: pa.Table,
+                 rng: np.random.Generator) -> pa.Array:
+    """For each row of `table`, the index of a random row of `pool` with the same values of
+    `columns` (NULL where there is none)."""
+    groups = pool.select(columns).append_column("__row", pa.array(np.arange(pool.num_rows)))
+    groups = groups.group_by(columns, use_threads=False).aggregate([("__row", "list")])
+    group = row_index(table, columns, groups, columns)
+    lists = groups.column("__row_list").combine_chunks().take(group)
+    lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy()
+    if not lengths.any():
+        return pa.nulls(table.num_rows, pa.int64())
+    starts = lists.offsets.to_numpy()[:-1]
+    picks = starts + np.floor(rng.random(len(lengths)) * lengths).astype(np.int64)
+    index = lists.values.take(pa.array(np.minimum(picks, len(lists.values) - 1)))
+    return pc.if_else(pa.array(lengths > 0), index, pa.scalar(None, pa.int64()))
 
 
 def _counter_column(info: TableInfo, columns: Sequence[str]) -> str | None:
