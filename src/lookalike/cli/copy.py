@@ -4,16 +4,20 @@ Parses options, calls `lookalike.copy.copy_database`, prints the per-table repor
 
 from __future__ import annotations
 
-import sys
-
-import json
+import enum
 import os
+import sys
 from pathlib import Path
 
 import typer
 
 from lookalike.copy import copy_database, describe_report
 from lookalike.errors import ConfigError
+
+
+class Views(str, enum.Enum):
+    skip = "skip"
+    materialise = "materialise"
 
 
 def _names(text: str | None) -> list[str]:
@@ -36,7 +40,11 @@ def copy(
     replace: bool = typer.Option(False, "--replace",
                                  help="Replace copied tables that exist in the target."),
     seed: int = typer.Option(None, "--seed", help="Same seed, same data, same copy."),
-    report: Path = typer.Option(None, "--report", help="Write report.json into this folder."),
+    views: Views = typer.Option(Views.skip, "--views",
+                                help="Skip views, or materialise each as a synthetic table "
+                                     "learned from its rows (no keys)."),
+    report: Path = typer.Option(None, "--report", help="Write report.json, index.html and one "
+                                "HTML quality report per synthetic table into this folder."),
     progress: bool = typer.Option(None, "--progress/--no-progress",
                                   help="Progress bars on stderr [default: when it is a terminal]."),
 ) -> None:
@@ -50,8 +58,6 @@ def copy(
     result = copy_database(source, target, schema=schema, tables=_names(tables) or None,
                            exclude=_names(exclude), rows_scale=rows_scale, secret=secret,
                            replace=replace, verbatim=_names(verbatim), seed=seed,
+                           views=views.value, report=report,
                            progress=sys.stderr.isatty() if progress is None else progress)
-    if report is not None:
-        report.mkdir(parents=True, exist_ok=True)
-        (report / "report.json").write_text(json.dumps(result.to_dict(), indent=2))
     typer.echo(describe_report(result), nl=False)
