@@ -12,6 +12,7 @@ from lookalike.demo import DemoDependencyError, DemoOptions, run_demo
 from lookalike.demo.evaluation import REAL, SYNTHETIC, padded
 from lookalike.demo.run import require_extras
 from tests.io.servers import postgres_database
+from tests.report.test_browser import CHROMIUM, chromium, console_messages
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +33,8 @@ def test_every_step_ran_and_every_artifact_exists(demo):
     assert (output / "claim_amount.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (output / "reports").glob("*.html")) == [
         "BUILD_LONDON_25.DATA.CLAIM_DATA_SYNTHETIC.html",
+        "BUILD_LONDON_25.DATA.CUSTOMER_DATA_SYNTHETIC--BUILD_LONDON_25.DATA.CLAIM_DATA_SYNTHETIC"
+        ".html",  # the relationship report: joined tables, children per parent
         "BUILD_LONDON_25.DATA.CUSTOMER_DATA_SYNTHETIC.html"]
 
 
@@ -112,6 +115,19 @@ def test_the_report_and_summary_say_the_same(demo):
     real = next(s for s in summary["evaluation"]["summaries"] if s["variant"] == REAL)
     assert real["auc"]["mean"] == pytest.approx(result.evaluation.summary(REAL).auc.mean)
     assert f"{real['auc']['mean']:.3f}" in html
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_the_report_renders_in_chromium(demo, tmp_path):
+    _, output = demo
+    page = (output / "report.html").as_uri()
+    screenshot = tmp_path / "demo.png"
+    shot = chromium(tmp_path, "--window-size=1280,3000", f"--screenshot={screenshot}", page)
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    assert screenshot.stat().st_size > 50_000 and console_messages(shot.stderr) == []
+    dom = chromium(tmp_path, "--dump-dom", page)
+    assert console_messages(dom.stderr) == []
+    assert dom.stdout.count("<section id=") == 8
 
 
 def test_the_demo_runs_on_postgresql(tmp_path):
