@@ -77,6 +77,8 @@ class _Output:
     batches: Callable[[], Iterator[pa.RecordBatch]]
     unmeasured: set[str]
     privacy: dict[str, float] = field(default_factory=dict)  # metric_type -> value
+    # with the similarity filter: the rows the model learnt from, and the real rows held out
+    split: tuple[pa.Table, pa.Table] | None = None
 
 
 def _synthesise(plans: list[Plan], config: Config, db: Connector, progress: bool
@@ -143,6 +145,7 @@ def _synthesise_linked(linked: list[Plan], plans: list[Plan], config: Config,
         outputs[plans.index(plan)] = _Output(
             partial(_batches_of, synthetic[name]),
             _unmeasured(table_model.columns_) | set(plan.join_keys), privacy.get(name, {}),
+            None if holdout is None else (train[name], holdout[name]),
         )
     return outputs, relationships
 
@@ -170,7 +173,8 @@ def _filtered(plan: Plan, table: pa.Table, options: FilterOptions, seed: int | N
     rows = plan.dataset.num_rows if plan.dataset.num_rows is not None else table.num_rows
     output, values = private_sample(model, train, holdout, rows, options,
                                     exclude=set(plan.join_keys))
-    return _Output(partial(_batches_of, output), _unmeasured(model.columns_), values)
+    return _Output(partial(_batches_of, output), _unmeasured(model.columns_), values,
+                   None if holdout is None else (train, holdout))
 
 
 def _refuse_child_row_counts(linked: list[Plan], plans: list[Plan], children: set[str]) -> None:
@@ -213,13 +217,17 @@ def _write(plans: list[Plan], outputs: list[_Output], db: Connector) -> None:
 
 
 def _reports(plans: list[Plan], outputs: list[_Output], db: Connector, folder: Path) -> None:
-    """One HTML quality report per output table (fidelity and discriminator: the procedure keeps
-    no holdout, except with the similarity filter)."""
+    """One HTML quality report per output table. With the similarity filter the model learnt
+    from part of the rows, and the rest are the report's holdout: its fresh-real reference and
+    its privacy section; without it, fidelity and the discriminator against all real rows."""
     from lookalike.report import report_for_output
 
     for plan, output in zip(plans, outputs, strict=True):
-        report_for_output(db.read_table(plan.source), db.read_table(plan.output), folder,
-                          str(plan.output), columns=_measured(plan, output))
+        real, holdout = output.split or (db.read_table(plan.source), None)
+        if holdout is not None and holdout.num_rows == 0:
+            real, holdout = db.read_table(plan.source), None
+        report_for_output(real, db.read_table(plan.output), folder, str(plan.output),
+                          columns=_measured(plan, output), holdout=holdout)
 
 
 def _relationship_reports(plans: list[Plan], outputs: list[_Output],

@@ -57,14 +57,16 @@ def report(real: Any, synthetic: Any, path: str | Path, *, holdout: Any = None,
 
 
 def report_for_output(real_table: Any, synthetic_table: Any, folder: str | Path, name: str, *,
-                      columns: ColumnsArgument = None, seed: int = 0) -> Path:
+                      columns: ColumnsArgument = None, holdout: Any = None, seed: int = 0
+                      ) -> Path:
     """The report of one output table of `generate_synthetic_data`: `folder/<name>.html`.
 
     `real_table` is the input the model learnt from and `synthetic_table` its output (pyarrow
     Tables); `columns` the model's `columns_` (ColumnSpecs) or per-column options. Without a
-    holdout the report has fidelity and the discriminator, not privacy or ML utility."""
+    `holdout` (real rows the model did not learn from) the report has fidelity and the
+    discriminator, not the holdout reference or privacy."""
     path = Path(folder) / f"{_file_name(name)}.html"
-    return report(real_table, synthetic_table, path, columns=columns, seed=seed,
+    return report(real_table, synthetic_table, path, holdout=holdout, columns=columns, seed=seed,
                   title=f"Quality report: {name}")[1]
 
 
