@@ -85,11 +85,14 @@ def privacy_metrics(train: Any, holdout: Any, synthetic: Any, *,
     to_train = nearest(train_x, synthetic_x, 2)
     holdout_to_train = nearest(train_x, holdout_x, 2)
     to_holdout = nearest(holdout_x, synthetic_x, 1).distances[:, 0]
+    # the attack scores every training row it can (an AUC does not need equal counts): four
+    # times the rows of an 80/20 split shrink the AUC's noise by a fifth
+    members = _sample(train, min(train.num_rows, max_rows), rng)
     return PrivacyMetrics(
         dcr_share=dcr_share(to_train.distances[:, 0], to_holdout),
         exact_copy_rate=exact_copy_rate(train, synthetic_rows, encoder),
         holdout_exact_copy_rate=exact_copy_rate(train, holdout_rows, encoder),
-        mia_auc=membership_auc(train_x, holdout_x, synthetic_x),
+        mia_auc=membership_auc(encoder.transform(members), holdout_x, synthetic_x),
         dcr_synthetic=to_train.distances[:, 0],
         dcr_holdout=holdout_to_train.distances[:, 0],
         nndr_synthetic=nndr(to_train.distances),
@@ -115,7 +118,7 @@ def nndr(distances: np.ndarray) -> np.ndarray:
 
 
 def membership_auc(train_x: np.ndarray, holdout_x: np.ndarray, synthetic_x: np.ndarray) -> float:
-    """AUC of "a training row" by closeness to the synthetic rows (equal train/holdout counts)."""
+    """AUC of "a training row" by closeness to the synthetic rows."""
     if len(synthetic_x) == 0 or len(train_x) == 0 or len(holdout_x) == 0:
         return float("nan")
     candidates = np.vstack([train_x, holdout_x])
