@@ -33,8 +33,8 @@ def test_every_step_ran_and_every_artifact_exists(demo):
     assert (output / "claim_amount.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (output / "reports").glob("*.html")) == [
         "BUILD_LONDON_25.DATA.CLAIM_DATA_SYNTHETIC.html",
-        "BUILD_LONDON_25.DATA.CUSTOMER_DATA_SYNTHETIC--BUILD_LONDON_25.DATA.CLAIM_DATA_SYNTHETIC"
-        ".html",  # the relationship report: joined tables, children per parent
+        ("BUILD_LONDON_25.DATA.CUSTOMER_DATA_SYNTHETIC--BUILD_LONDON_25.DATA.CLAIM_DATA_SYNTHETIC"
+        ".html"),  # the relationship report: joined tables, children per parent
         "BUILD_LONDON_25.DATA.CUSTOMER_DATA_SYNTHETIC.html"]
 
 
@@ -110,6 +110,8 @@ def test_the_report_and_summary_say_the_same(demo):
                     "id=\"evaluation\"", "id=\"registry\"", "id=\"drift\""):
         assert section in html
     assert "data:image/png;base64," in html
+    assert html.count("<td>correlation_coefficient_difference</td>") == len(
+        result.metrics[result.metrics["metric_type"] == "correlation_coefficient_difference"])
     assert "reports/BUILD_LONDON_25.DATA.CLAIM_DATA_SYNTHETIC.html" in html
     summary = json.loads((output / "summary.json").read_text())
     real = next(s for s in summary["evaluation"]["summaries"] if s["variant"] == REAL)

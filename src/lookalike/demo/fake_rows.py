@@ -20,6 +20,11 @@ def llm_customers(db: Connector, customers: pa.Table, rows: int, *, seed: int,
     """`rows` fake customers from the embedded model, written to NOTEBOOK.CUSTOMER_DATA_LLM."""
     from lookalike.llm import LocalBackend, generate_table
 
+    if not progress:  # transformers draws its own bars while loading the model
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
     result = generate_table(rows, backend=LocalBackend(log=log), data=customers, seed=seed,
                             progress=progress)
     return result.table, write_arrow(db, NOTEBOOK, OUTPUT, result.table)

@@ -24,6 +24,8 @@ def write_page(result: DemoResult, path: Path) -> Path:
         plot=base64.b64encode(plot.read_bytes()).decode() if plot else None,
         reports=_report_links(result, path.parent),
         metrics=_metric_summary(result),
+        metric_columns=_METRIC_COLUMNS,
+        metric_rows=_metric_rows(result),
         llm_rows=result.llm_rows.to_pylist() if result.llm_rows is not None else [],
         llm_columns=result.llm_rows.column_names if result.llm_rows is not None else [],
     )
@@ -38,6 +40,17 @@ def _report_links(result: DemoResult, folder: Path) -> list[tuple[str, str]]:
     if reports is None or not reports.is_dir():
         return []
     return [(file.stem, os.path.relpath(file, folder)) for file in sorted(reports.glob("*.html"))]
+
+
+_METRIC_COLUMNS = ("table_name", "columns", "source_table_name", "source_columns", "metric_type",
+                   "metric_value")
+
+
+def _metric_rows(result: DemoResult) -> list[dict]:
+    if result.metrics is None:
+        return []
+    rows = result.metrics.round({"metric_value": 4}).astype(object)
+    return rows.where(rows.notna(), None).to_dict("records")
 
 
 def _metric_summary(result: DemoResult) -> list[dict]:
