@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import mixed_table  # noqa: E402
+from run import mixed_table
 
 
 def main() -> None:

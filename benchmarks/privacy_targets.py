@@ -23,8 +23,13 @@ import pyarrow as pa
 
 from lookalike import Synthesizer
 from lookalike.io.files import read_table
-from lookalike.privacy import calibrate, filtered_sample, privacy_metrics, protect_extremes
-from lookalike.privacy import split_holdout
+from lookalike.privacy import (
+    calibrate,
+    filtered_sample,
+    privacy_metrics,
+    protect_extremes,
+    split_holdout,
+)
 from lookalike.privacy.neighbours import nearest
 
 INSURANCE = Path(str(resources.files("lookalike") / "data" / "insurance"))

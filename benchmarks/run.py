@@ -351,8 +351,8 @@ def markdown_table(results: list[dict]) -> str:
 
 
 def phase_table(results: list[dict]) -> str:
-    lines = ["| dataset | rows | engine | import s | fit CPU s | sample CPU s | fit peak MB | "
-             "sample peak MB | worker wall s | worker CPU s |",
+    lines = [("| dataset | rows | engine | import s | fit CPU s | sample CPU s | fit peak MB | "
+             "sample peak MB | worker wall s | worker CPU s |"),
              "| --- | --: | --- | --: | --: | --: | --: | --: | --: | --: |"]
     for r in results:
         if r["status"] == "skipped":
@@ -554,34 +554,34 @@ def write_results(args: argparse.Namespace, results: list[dict], command: str, l
         f"- machine: {', '.join(machine())}",
         f"- load average (1/5/15 min) at start: {load_before}; at end: {load_average()}",
         f"- packages: {versions(args.python)}",
-        f"- lookalike source: {source}; imported from "
-        f"{next((r['source'] for r in results if r.get('source')), '-')}",
+        (f"- lookalike source: {source}; imported from "
+        f"{next((r['source'] for r in results if r.get('source')), '-')}"),
         f"- command: `{command}`",
-        f"- seed {args.seed}; lookalike input: {args.input}; SDV skipped above "
-        f"{args.sdv_max_rows:,} rows; per-run timeout {args.timeout:.0f} s",
+        (f"- seed {args.seed}; lookalike input: {args.input}; SDV skipped above "
+        f"{args.sdv_max_rows:,} rows; per-run timeout {args.timeout:.0f} s"),
         "",
-        "Each row is one fresh worker process: build the data, `fit`, then `sample` as many rows "
+        ("Each row is one fresh worker process: build the data, `fit`, then `sample` as many rows "
         "as the input. *peak MB* is the worker's peak RSS over its whole life, data generation "
         "included (the max of os.wait4's `ru_maxrss` and each phase's VmHWM); *data MB* is its "
         "RSS once the input table was built, before fit. "
-        "`timeout`: killed after the per-run timeout; `skipped`: above --sdv-max-rows.",
+        "`timeout`: killed after the per-run timeout; `skipped`: above --sdv-max-rows."),
         "",
         table,
         "",
         "## Target",
         "",
-        "lookalike: 1M rows x 20 columns fit + sample in under 2 minutes, peak memory under "
-        "4 GB, faster than SDV at every size.",
+        ("lookalike: 1M rows x 20 columns fit + sample in under 2 minutes, peak memory under "
+        "4 GB, faster than SDV at every size."),
         "",
         *(checks or ["- (no 1M lookalike run in this invocation)"]),
         "",
         "## Imports, CPU time and peak memory by phase",
         "",
-        "*import s*: importing the engine, not counted in fit s. *CPU s*: the phase's process "
+        ("*import s*: importing the engine, not counted in fit s. *CPU s*: the phase's process "
         "CPU time (all threads), which other work on the machine inflates much less than wall "
         "time; CPU s well below wall s means the run was waiting for a core. Peaks by phase: "
         "VmHWM reset (`/proc/self/clear_refs`) before fit and before sample, so each is that "
-        "phase's own high-water mark (input data and imports still held).",
+        "phase's own high-water mark (input data and imports still held)."),
         "",
         phase_table(results),
     ]

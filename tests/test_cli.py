@@ -141,8 +141,8 @@ def test_malformed_csv(run, tmp_path):
     bad.write_text("a,b\n1,2,3\n")
     result = run("synthesize", bad, tmp_path / "out.csv")
     assert (result.code, result.err) == (
-        1, f"error: {bad}: cannot read it as csv: CSV parse error: Expected 2 columns, got 3: "
-           f"1,2,3\n")
+        1, (f"error: {bad}: cannot read it as csv: CSV parse error: Expected 2 columns, got 3: "
+           f"1,2,3\n"))
 
 
 # -- usage errors: exit code 2 ----------------------------------------------------------------
@@ -223,7 +223,7 @@ def test_demo_help_explains_its_options(run):
 
 def _script(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
 
 
 def test_console_script_reports_errors_with_exit_code_1(tmp_path):

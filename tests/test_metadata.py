@@ -158,8 +158,8 @@ def test_column_spec_round_trips_through_a_dict():
 @pytest.mark.parametrize("overrides, error_type, message", [
     (
         {"colur": {"kind": "text"}}, UnknownColumnError,
-        "no column 'colur' in the table (did you mean 'colour'?) "
-        "(columns: amount, rate, colour, email)",
+        ("no column 'colur' in the table (did you mean 'colour'?) "
+        "(columns: amount, rate, colour, email)"),
     ),
     (
         {"zzz": {}}, UnknownColumnError,
@@ -191,8 +191,8 @@ def test_column_spec_round_trips_through_a_dict():
     ),
     (
         {"amount": {"categorical": True}}, InvalidOptionError,
-        "column 'amount': categorical applies to string columns only, and this column has "
-        "type int64",
+        ("column 'amount': categorical applies to string columns only, and this column has "
+        "type int64"),
     ),
     (
         {"colour": {"categorical": "yes"}}, InvalidOptionError,
@@ -200,8 +200,8 @@ def test_column_spec_round_trips_through_a_dict():
     ),
     (
         {"email": {"replace": "phnoe"}}, InvalidOptionError,
-        f"column 'email': replace 'phnoe' is not one of {ALL_REPLACE} "
-        f"(did you mean 'phone'?)",
+        (f"column 'email': replace 'phnoe' is not one of {ALL_REPLACE} "
+        f"(did you mean 'phone'?)"),
     ),
     (
         {"email": {"replace": "credit_card"}}, InvalidOptionError,

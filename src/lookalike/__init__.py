@@ -2,8 +2,8 @@
 
 __version__ = "0.1.0"
 
-from lookalike.errors import LookalikeError  # noqa: E402
-from lookalike.synthesizer import Synthesizer  # noqa: E402
-from lookalike.procedure import generate_synthetic_data  # noqa: E402
+from lookalike.errors import LookalikeError
+from lookalike.procedure import generate_synthetic_data
+from lookalike.synthesizer import Synthesizer
 
 __all__ = ["LookalikeError", "Synthesizer", "__version__", "generate_synthetic_data"]

@@ -8,7 +8,6 @@ generator state gives the same fakes. No real value goes in: fakes depend on the
 from __future__ import annotations
 
 import uuid
-
 from collections.abc import Callable
 from functools import cache
 

@@ -379,7 +379,7 @@ def leaf_size(n_rows: int) -> int:
     conditionals. Tuned on held-out real data (insurance, census-like and survey tables of 170
     to 10,000 rows): with smaller leaves synthetic rows sit measurably closer to the training
     rows than fresh real rows do."""
-    return max(10, int(round(min(15 * n_rows**0.25, n_rows / 8))))
+    return max(10, round(min(15 * n_rows**0.25, n_rows / 8)))
 
 
 def bin_count(n_rows: int) -> int:

@@ -11,10 +11,16 @@ import pyarrow as pa
 import pytest
 
 from lookalike.io.base import (
-    STAGING_MARKER, Column, Connector, ForeignKey, TableInfo, TableName, TableWrite,
+    STAGING_MARKER,
+    Column,
+    Connector,
+    ForeignKey,
+    TableInfo,
+    TableName,
+    TableWrite,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 EVERY_TYPE = pa.table({
     "flag": pa.array([True, False, None], pa.bool_()),
@@ -67,29 +73,29 @@ def test_varchar_length_is_kept_and_enforced(db) -> None:
 NATIVE = {
     "postgresql": [
         "CREATE TYPE mood AS ENUM ('sad', 'ok')",
-        "CREATE TABLE native (id int2 PRIMARY KEY, price numeric(12,2) NOT NULL, code "
-        "varchar(8), u uuid, m mood, ts timestamptz, t time, flag bool, j jsonb)",
-        "INSERT INTO native VALUES (1, 9.99, 'abc', '00000000-0000-0000-0000-000000000001', "
+        ("CREATE TABLE native (id int2 PRIMARY KEY, price numeric(12,2) NOT NULL, code "
+        "varchar(8), u uuid, m mood, ts timestamptz, t time, flag bool, j jsonb)"),
+        ("INSERT INTO native VALUES (1, 9.99, 'abc', '00000000-0000-0000-0000-000000000001', "
         "'ok', '2020-01-01 10:00+02', '10:11:12', true, '{\"a\": 1}'), "
-        "(2, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+        "(2, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"),
     ],
     "mysql": [
-        "CREATE TABLE native (id smallint PRIMARY KEY, price decimal(12,2) NOT NULL, code "
-        "varchar(8), flag tinyint(1), m enum('sad','ok'), dt datetime(6), t time(6), j json)",
-        "INSERT INTO native VALUES (1, 9.99, 'abc', 1, 'ok', '2020-01-01 10:00:00.5', "
-        "'10:11:12', '{}'), (2, 0, NULL, NULL, NULL, NULL, NULL, NULL)",
+        ("CREATE TABLE native (id smallint PRIMARY KEY, price decimal(12,2) NOT NULL, code "
+        "varchar(8), flag tinyint(1), m enum('sad','ok'), dt datetime(6), t time(6), j json)"),
+        ("INSERT INTO native VALUES (1, 9.99, 'abc', 1, 'ok', '2020-01-01 10:00:00.5', "
+        "'10:11:12', '{}'), (2, 0, NULL, NULL, NULL, NULL, NULL, NULL)"),
     ],
     "sqlite": [
-        "CREATE TABLE native (id INTEGER PRIMARY KEY, price DECIMAL(12,2) NOT NULL, code "
-        "VARCHAR(8), flag BOOLEAN, d DATE, ts TIMESTAMP)",
-        "INSERT INTO native VALUES (1, 9.99, 'abc', 1, '2020-01-01', '2020-01-01 10:00:00'), "
-        "(2, 0, NULL, NULL, NULL, NULL)",
+        ("CREATE TABLE native (id INTEGER PRIMARY KEY, price DECIMAL(12,2) NOT NULL, code "
+        "VARCHAR(8), flag BOOLEAN, d DATE, ts TIMESTAMP)"),
+        ("INSERT INTO native VALUES (1, 9.99, 'abc', 1, '2020-01-01', '2020-01-01 10:00:00'), "
+        "(2, 0, NULL, NULL, NULL, NULL)"),
     ],
     "duckdb": [
-        "CREATE TABLE native (id SMALLINT PRIMARY KEY, price DECIMAL(12,2) NOT NULL, code "
-        "VARCHAR, u UUID, m ENUM('sad', 'ok'), ts TIMESTAMPTZ, flag BOOLEAN)",
-        "INSERT INTO native VALUES (1, 9.99, 'abc', '00000000-0000-0000-0000-000000000001', "
-        "'ok', '2020-01-01 10:00+02', true), (2, 0, NULL, NULL, NULL, NULL, NULL)",
+        ("CREATE TABLE native (id SMALLINT PRIMARY KEY, price DECIMAL(12,2) NOT NULL, code "
+        "VARCHAR, u UUID, m ENUM('sad', 'ok'), ts TIMESTAMPTZ, flag BOOLEAN)"),
+        ("INSERT INTO native VALUES (1, 9.99, 'abc', '00000000-0000-0000-0000-000000000001', "
+        "'ok', '2020-01-01 10:00+02', true), (2, 0, NULL, NULL, NULL, NULL, NULL)"),
     ],
 }
 
@@ -123,10 +129,10 @@ class _nothing:
 
 
 KEYED = [
-    "CREATE TABLE parent (id integer PRIMARY KEY, code varchar(10) NOT NULL, a integer, "
-    "b integer, UNIQUE (code), UNIQUE (a, b))",
-    "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id), "
-    "note text)",
+    ("CREATE TABLE parent (id integer PRIMARY KEY, code varchar(10) NOT NULL, a integer, "
+    "b integer, UNIQUE (code), UNIQUE (a, b))"),
+    ("CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id), "
+    "note text)"),
 ]
 
 
@@ -176,7 +182,7 @@ def test_write_tables_is_all_or_nothing(db) -> None:
     good = TableWrite(first, info, lambda: iter([pa.record_batch({"id": pa.array([1, 2])})]))
     bad = TableWrite(second, info.renamed(second), failing,
                      (ForeignKey(("id",), first, ("id",)),))
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - each engine's driver raises its own error
         db.write_tables([good, bad])
     names = {t.table for t in db.tables()}
     assert "first_table" not in names and "second_table" not in names

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from test_contract import EVERY_TYPE, portable_info
 
 from lookalike.io.base import TableWrite
 from lookalike.io.connect import connect
-
-from test_contract import EVERY_TYPE, portable_info
 
 
 def test_a_folder_round_trips_every_type_and_replaces_only_when_asked(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ def test_config_errors_are_lookalike_errors() -> None:
     ({}, "datasets is required: a list of {input_table, output_table} objects"),
     ({"datasets": []}, "datasets must be a non-empty list, not a list ([])"),
     ({**MINIMAL, "similarity_filtre": True},
-     "similarity_filtre: unknown key (did you mean 'similarity_filter'?); allowed: datasets, "
-     "similarity_filter, replace_output_tables, consistency_secret, seed"),
+     ("similarity_filtre: unknown key (did you mean 'similarity_filter'?); allowed: datasets, "
+     "similarity_filter, replace_output_tables, consistency_secret, seed")),
     ({**MINIMAL, "replace_output_tables": "yes"},
      "replace_output_tables must be true or false, not 'yes'"),
     ({**MINIMAL, "seed": -1}, "seed must be a whole number >= 0, not -1"),
@@ -63,8 +63,8 @@ def test_config_errors_are_lookalike_errors() -> None:
      'consistency_secret must be a non-empty string, {"env": "VARIABLE"} or {"file": "PATH"}'),
     (with_dataset(num_rows=0), "datasets[0].num_rows must be a whole number >= 1, not 0"),
     (with_dataset(output_tabel="DB.S.C"),
-     "datasets[0].output_tabel: unknown key (did you mean 'output_table'?); allowed: "
-     "input_table, output_table, columns, num_rows"),
+     ("datasets[0].output_tabel: unknown key (did you mean 'output_table'?); allowed: "
+     "input_table, output_table, columns, num_rows")),
     ({"datasets": [{"input_table": "DB.S.A"}]},
      "datasets[0].output_table is required: a table name such as DB.SCHEMA.TABLE"),
     (with_dataset(input_table=""),
@@ -72,23 +72,23 @@ def test_config_errors_are_lookalike_errors() -> None:
     (with_dataset(columns=["a"]),
      'datasets[0].columns must be an object mapping column names to options, not a list (["a"])'),
     (with_dataset(columns={"a": {"replace": "nmae"}}),
-     "datasets[0].columns.a.replace: 'nmae' is not allowed for replace; use one of redact, uuid, "
+     ("datasets[0].columns.a.replace: 'nmae' is not allowed for replace; use one of redact, uuid, "
      "name, first_name, last_name, address, full_address, email, phone, ssn "
-     "(did you mean 'name'?)"),
+     "(did you mean 'name'?)")),
     (with_dataset(columns={"a": {"join_key": True, "replace": "name"}}),
-     "datasets[0].columns.a.replace: 'name' is not allowed for a join key's replace; use one of "
-     "uuid, email"),
+     ("datasets[0].columns.a.replace: 'name' is not allowed for a join key's replace; use one of "
+     "uuid, email")),
     (with_dataset(columns={"a": {"join_key": True, "categorical": True}}),
-     "datasets[0].columns.a: a join key cannot be categorical: true (join keys get artificial "
-     "values); drop one of the two options"),
+     ("datasets[0].columns.a: a join key cannot be categorical: true (join keys get artificial "
+     "values); drop one of the two options")),
     (with_dataset(columns={"a": {"categorical": "yes"}}),
      "datasets[0].columns.a.categorical must be true or false, not 'yes'"),
     (with_dataset(columns={"a": {"categorcal": True}}),
-     "datasets[0].columns.a.categorcal: unknown key (did you mean 'categorical'?); allowed: "
-     "join_key, categorical, replace, parent"),
+     ("datasets[0].columns.a.categorcal: unknown key (did you mean 'categorical'?); allowed: "
+     "join_key, categorical, replace, parent")),
     (with_dataset(columns={"a": {}, "A": {}}),
-     "datasets[0].columns: 'A' and 'a' name the same column (column names match "
-     "case-insensitively); keep one"),
+     ("datasets[0].columns: 'A' and 'a' name the same column (column names match "
+     "case-insensitively); keep one")),
     ("[1, 2]", "the configuration must be a JSON object, not a list ([1, 2])"),
 ])
 def test_each_problem_has_an_exact_message(config: object, message: str) -> None:

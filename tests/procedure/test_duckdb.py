@@ -79,8 +79,7 @@ def test_a_failed_write_keeps_the_old_output_and_leaves_no_staging_table(lab: Pa
 
 
 def test_a_failed_first_write_creates_nothing(lab: Path) -> None:
-    with DuckDBConnector(lab) as db:
-        with pytest.raises(RuntimeError):
-            db.write_table(failing_batches(db.read_table(CLAIMS)),
-                           TableName("lab", "DATA", "NEW"), like=CLAIMS)
+    with DuckDBConnector(lab) as db, pytest.raises(RuntimeError):
+        db.write_table(failing_batches(db.read_table(CLAIMS)),
+                       TableName("lab", "DATA", "NEW"), like=CLAIMS)
     assert table_names(lab) == ["CLAIM_DATA", "CUSTOMER_DATA"]

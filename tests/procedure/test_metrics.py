@@ -11,10 +11,14 @@ import pytest
 
 from lookalike.io.duckdb import TableName
 from lookalike.procedure.metrics import (
-    METRIC_COLUMNS, correlation_metrics, correlation_ratio, cramers_v, pearson,
+    METRIC_COLUMNS,
+    correlation_metrics,
+    correlation_ratio,
+    cramers_v,
+    pearson,
 )
 
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SOURCE = TableName("lab", "DATA", "T")
 OUTPUT = TableName("lab", "DATA", "T_SYNTHETIC")
 

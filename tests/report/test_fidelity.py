@@ -10,7 +10,11 @@ from lookalike.procedure import metrics as procedure_metrics
 from lookalike.report import evaluate
 from lookalike.report.columns import column_kinds, prepare
 from lookalike.report.fidelity import (
-    cramers_v, correlation_ratio, ks_statistic, pair_metrics, total_variation,
+    correlation_ratio,
+    cramers_v,
+    ks_statistic,
+    pair_metrics,
+    total_variation,
 )
 from lookalike.tabular import to_arrow
 

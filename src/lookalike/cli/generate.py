@@ -4,9 +4,8 @@ Parses options, calls `generate_synthetic_data`, prints the metrics it returns."
 
 from __future__ import annotations
 
-import sys
-
 import enum
+import sys
 from pathlib import Path
 
 import pandas as pd

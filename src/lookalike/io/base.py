@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -123,7 +123,7 @@ class Connector(Protocol):
 
     engine: str
 
-    def __enter__(self) -> Connector: ...
+    def __enter__(self) -> Self: ...
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None: ...
     def close(self) -> None: ...

@@ -17,14 +17,24 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import duckdb
 import pyarrow as pa
 
 from lookalike.errors import ConfigError, ReadError
 from lookalike.io.base import (
-    BATCH_ROWS, STAGING_MARKER, Column, ForeignKey, TableInfo, TableName, TableWrite, WriteError,
-    conform, order_writes, quote,
+    BATCH_ROWS,
+    STAGING_MARKER,
+    Column,
+    ForeignKey,
+    TableInfo,
+    TableName,
+    TableWrite,
+    WriteError,
+    conform,
+    order_writes,
+    quote,
 )
 from lookalike.io.names import Identifier, split_name
 
@@ -38,7 +48,7 @@ def connection_from_url(url: str | Path) -> duckdb.DuckDBPyConnection:
     `duckdb:///:memory:` or a plain path. A missing file is an error, not a new empty database:
     the procedure reads its inputs from it."""
     text = str(url)
-    path = text[len(URL_PREFIX):] if text.startswith(URL_PREFIX) else text
+    path = text.removeprefix(URL_PREFIX)
     if path == ":memory:":
         return duckdb.connect(":memory:")
     if "://" in text and not text.startswith(URL_PREFIX):
@@ -76,7 +86,7 @@ class DuckDBConnector:
         ).fetchall()[0][0]
         return ("file", 0, str(Path(path).resolve()) if path else f"memory:{id(self)}")
 
-    def __enter__(self) -> DuckDBConnector:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

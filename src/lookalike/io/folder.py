@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,7 +21,14 @@ import pyarrow.parquet as pq
 from lookalike.errors import ConfigError, ReadError
 from lookalike.io import files
 from lookalike.io.base import (
-    BATCH_ROWS, Column, TableInfo, TableName, TableWrite, WriteError, conform, rebatch,
+    BATCH_ROWS,
+    Column,
+    TableInfo,
+    TableName,
+    TableWrite,
+    WriteError,
+    conform,
+    rebatch,
 )
 from lookalike.io.names import split_name
 
@@ -35,13 +43,13 @@ class FolderConnector:
 
     def __init__(self, folder: str | Path) -> None:
         text = str(folder)
-        self.folder = Path(text[len("file://"):] if text.startswith("file://") else text)
+        self.folder = Path(text.removeprefix("file://"))
         if self.folder.exists() and not self.folder.is_dir():
             raise ConfigError(f"{self.folder} is a file, not a folder of tables")
         self.url = str(self.folder)
         self.database = self.folder.resolve().name or "files"
 
-    def __enter__(self) -> FolderConnector:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

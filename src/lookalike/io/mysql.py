@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -30,9 +30,21 @@ import pymysql.cursors
 
 from lookalike.errors import ReadError
 from lookalike.io.base import (
-    duplicate_key_error, unsupported_warning,
-    BATCH_ROWS, STAGING_MARKER, Column, ForeignKey, TableInfo, TableName, TableWrite, WriteError,
-    conform, decimal_or_float, mask_url, order_writes, scrub,
+    BATCH_ROWS,
+    STAGING_MARKER,
+    Column,
+    ForeignKey,
+    TableInfo,
+    TableName,
+    TableWrite,
+    WriteError,
+    conform,
+    decimal_or_float,
+    duplicate_key_error,
+    mask_url,
+    order_writes,
+    scrub,
+    unsupported_warning,
 )
 from lookalike.io.sql import SQLConnector, _first_line, missing_table
 
@@ -46,9 +58,9 @@ def connect_url(url: str) -> tuple[pymysql.connections.Connection, str]:
     parts = urlsplit(re.sub(r"^(mysql|mariadb)(\+\w+)?://", "mysql://", str(url)))
     password = unquote(parts.password) if parts.password is not None else os.environ.get(
         "MYSQL_PWD")
-    options = dict(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-                   user=unquote(parts.username or "root"), database=parts.path.lstrip("/") or None,
-                   charset="utf8mb4", autocommit=True, init_command="SET time_zone = '+00:00'")
+    options = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 3306,
+                   "user": unquote(parts.username or "root"), "database": parts.path.lstrip("/") or None,
+                   "charset": "utf8mb4", "autocommit": True, "init_command": "SET time_zone = '+00:00'"}
     masked = mask_url(str(url))
     if password is not None:
         options["password"] = password
@@ -214,9 +226,9 @@ class MySQLConnector(SQLConnector):
         try:
             return super().create_table_sql(name, info, **options)
         finally:
-            self._keys = set()
+            self._keys = frozenset()
 
-    _keys: set[str] = set()
+    _keys: frozenset[str] | set[str] = frozenset()
 
     def load(self, table: TableName, info: TableInfo, batches: Iterable[pa.RecordBatch]) -> int:
         """Multi-row INSERTs of INSERT_ROWS rows (PyMySQL folds executemany into them)."""
@@ -316,8 +328,8 @@ def _text(value: str | bytes | None) -> str:
 def _column(name: str, column_type: str, data_type: str, nullable: str, extra: str,
             length: int | None, precision: int | None, scale: int | None) -> Column:
     column_type, data_type = column_type.lower(), data_type.lower()
-    common = dict(name=name, sql_type=column_type.replace(" auto_increment", ""),
-                  nullable=nullable == "YES", identity="auto_increment" in (extra or "").lower())
+    common = {"name": name, "sql_type": column_type.replace(" auto_increment", ""),
+                  "nullable": nullable == "YES", "identity": "auto_increment" in (extra or "").lower()}
     unsigned = "unsigned" in column_type
     if data_type == "tinyint" and column_type.startswith("tinyint(1)"):
         return Column(**common, arrow_type=pa.bool_())
@@ -352,14 +364,14 @@ def _reader(kind: pa.DataType):
         return lambda values: [None if v is None else (datetime.min + v).time()
                                if isinstance(v, timedelta) else v for v in values]
     if pa.types.is_timestamp(kind) and kind.tz:
-        return lambda values: [None if v is None else v.replace(tzinfo=timezone.utc)
+        return lambda values: [None if v is None else v.replace(tzinfo=UTC)
                                for v in values]
     return lambda values: values
 
 
 def _writer(kind: pa.DataType, values: list) -> list:
     if pa.types.is_timestamp(kind) and kind.tz:
-        return [None if v is None else v.astimezone(timezone.utc).replace(tzinfo=None)
+        return [None if v is None else v.astimezone(UTC).replace(tzinfo=None)
                 for v in values]
     if pa.types.is_time(kind):
         return [None if v is None else v.isoformat() if isinstance(v, time) else v

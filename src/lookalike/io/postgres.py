@@ -30,9 +30,18 @@ import pyarrow.csv as pacsv
 
 from lookalike.errors import ReadError
 from lookalike.io.base import (
-    duplicate_key_error, unsupported_warning,
-    BATCH_ROWS, Column, ForeignKey, TableInfo, TableName, TableWrite, conform,
-    decimal_or_float, mask_url, scrub,
+    BATCH_ROWS,
+    Column,
+    ForeignKey,
+    TableInfo,
+    TableName,
+    TableWrite,
+    conform,
+    decimal_or_float,
+    duplicate_key_error,
+    mask_url,
+    scrub,
+    unsupported_warning,
 )
 from lookalike.io.sql import SQLConnector, missing_table
 
@@ -179,7 +188,7 @@ class PostgresConnector(SQLConnector):
     def _column(self, name: str, base: str, typtype: str, not_null: bool, identity: str,
                 default: str | None, sql_type: str, type_schema: str, type_name: str,
                 type_oid: int) -> Column:
-        common = dict(name=name, sql_type=sql_type, nullable=not not_null)
+        common = {"name": name, "sql_type": sql_type, "nullable": not not_null}
         serial = bool(identity) or bool(default and default.startswith("nextval("))
         if typtype == "e":
             labels = tuple(row[0] for row in self.execute(

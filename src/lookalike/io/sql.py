@@ -7,12 +7,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
+from typing import Self
 
 import pyarrow as pa
 
 from lookalike.errors import ReadError
 from lookalike.io.base import (
-    BATCH_ROWS, STAGING_MARKER, Column, ForeignKey, TableInfo, TableName, TableWrite, WriteError,
+    BATCH_ROWS,
+    STAGING_MARKER,
+    Column,
+    ForeignKey,
+    TableInfo,
+    TableName,
+    TableWrite,
+    WriteError,
     order_writes,
 )
 from lookalike.io.names import Identifier, split_name
@@ -24,7 +32,7 @@ class SQLConnector:
     engine = ""
     url = ""  # masked: safe to print
 
-    def __enter__(self) -> SQLConnector:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

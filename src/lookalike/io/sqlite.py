@@ -25,8 +25,14 @@ import pyarrow as pa
 
 from lookalike.errors import ConfigError, ReadError
 from lookalike.io.base import (
+    BATCH_ROWS,
+    Column,
+    ForeignKey,
+    TableInfo,
+    TableName,
+    conform,
+    decimal_or_float,
     unsupported_warning,
-    BATCH_ROWS, Column, ForeignKey, TableInfo, TableName, conform, decimal_or_float,
 )
 from lookalike.io.sql import SQLConnector, missing_table
 
@@ -38,7 +44,7 @@ def connect_url(url: str | Path) -> sqlite3.Connection:
     text = str(url)
     if "://" in text and not text.startswith(PREFIX):
         raise ConfigError(f"unsupported SQLite URL {text!r}; use sqlite:///path/to/file.db")
-    path = text[len(PREFIX):] if text.startswith(PREFIX) else text
+    path = text.removeprefix(PREFIX)
     if path != ":memory:" and not Path(path).parent.is_dir():
         raise ReadError(f"no folder {Path(path).parent} for the SQLite database {path}")
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -197,7 +203,7 @@ class SQLiteConnector(SQLConnector):
 
 def _column(name: str, declared: str, nullable: bool, identity: bool) -> Column:
     upper = declared.upper()
-    common = dict(name=name, sql_type=declared, nullable=nullable, identity=identity)
+    common = {"name": name, "sql_type": declared, "nullable": nullable, "identity": identity}
     decimal = re.match(r"^(DECIMAL|NUMERIC)\s*\((\d+)\s*(?:,\s*(\d+))?\)", upper)
     if "BOOL" in upper:
         return Column(**common, arrow_type=pa.bool_())

@@ -29,9 +29,9 @@ def build_messages(schema: TableSchema, examples: list[dict[str, Any]], rows: in
     lines += [f"- {_describe(column)}" for column in schema.columns]
     lines += [
         "",
-        f"Write {rows} new rows that follow this schema and look like plausible real data. "
+        (f"Write {rows} new rows that follow this schema and look like plausible real data. "
         "Vary the values and do not copy the example rows. "
-        'Answer with {"rows": [...]}, one JSON object per row.',
+        'Answer with {"rows": [...]}, one JSON object per row.'),
         "",
         ("Rows of the table, one JSON object per line:" if examples else
          "Rows, one JSON object per line:"),

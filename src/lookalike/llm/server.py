@@ -107,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _parse(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise ValueError("the request body must be a JSON object")
+        raise ValueError("the request body must be a JSON object")  # noqa: TRY004 - a 400
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages or not all(
             isinstance(m, dict) and isinstance(m.get("content"), str) for m in messages):

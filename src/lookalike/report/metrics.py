@@ -18,13 +18,27 @@ import pyarrow as pa
 from lookalike.errors import InvalidOptionError, UnknownColumnError
 from lookalike.metadata import ColumnSpec
 from lookalike.report.columns import (
-    ColumnsArgument, Prepared, as_table, check_columns, column_kinds, encode, sample_rows,
+    ColumnsArgument,
+    Prepared,
+    as_table,
+    check_columns,
+    column_kinds,
+    encode,
+    sample_rows,
 )
 from lookalike.report.fidelity import (
-    ColumnMetrics, PairMetrics, average, column_metrics, pair_metrics,
+    ColumnMetrics,
+    PairMetrics,
+    average,
+    column_metrics,
+    pair_metrics,
 )
 from lookalike.report.models import (
-    FOLDS, DiscriminatorMetrics, UtilityMetrics, discriminator_auc, utility,
+    FOLDS,
+    DiscriminatorMetrics,
+    UtilityMetrics,
+    discriminator_auc,
+    utility,
 )
 
 MAX_ROWS = 200_000  # rows per table for column shapes and pairs
@@ -239,7 +253,7 @@ def _head(columns: list[Prepared] | None, rows: int, seed: int) -> list[Prepared
             take[side] = np.sort(rng.choice(n, rows, replace=False))
     if take == [None, None]:
         return columns
-    pick = lambda values, rows_: values if rows_ is None else values[rows_]  # noqa: E731
+    pick = lambda values, rows_: values if rows_ is None else values[rows_]
     return [Prepared(c.name, c.kind, pick(c.real, take[0]), pick(c.other, take[1]), c.labels)
             for c in columns]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def render_page(metrics: QualityMetrics, *, real: Any = None, synthetic: Any = N
     environment.filters["num"] = _num
     return environment.get_template("report.html.j2").render(
         title=title, m=metrics, version=__version__,
-        created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         verdict=verdict(metrics), **_figures(metrics, real, synthetic), **sections)
 
 
@@ -217,9 +217,9 @@ def text_summary(metrics: QualityMetrics, *, columns: int = 5, pairs: int = 5) -
     lines = [f"Quality of synthetic data ({rows})",
              f"  overall              {_pct(m.overall):>7}{_ref(m.holdout_overall)}",
              f"  column shapes        {_pct(m.column_shapes):>7}{_ref(m.holdout_column_shapes)}",
-             f"  column pair trends   {_pct(m.column_pair_trends):>7}"
+             (f"  column pair trends   {_pct(m.column_pair_trends):>7}"
              f"{_ref(m.holdout_column_pair_trends)}  ({counted} of {len(m.pairs)} pairs have a "
-             f"real trend; all pairs {_pct(m.all_pair_trends)})"]
+             f"real trend; all pairs {_pct(m.all_pair_trends)})")]
     if m.relative is not None:
         lines.append(f"  vs fresh real data   {_pct(m.relative):>7}  (100% = as good as the "
                      f"holdout)")
