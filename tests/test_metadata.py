@@ -174,6 +174,14 @@ def test_column_spec_round_trips_through_a_dict():
         "column 'colour': unknown option 'privacy'",
     ),
     (
+        {"colour": {"labels": "red,green"}}, InvalidOptionError,
+        "column 'colour': labels must be a list of strings, not 'red,green'",
+    ),
+    (
+        {"amount": {"labels": ["1", "2"]}}, InvalidOptionError,
+        "column 'amount': labels apply to categorical string columns, and this column is integer",
+    ),
+    (
         {"colour": {"kind": "txt"}}, InvalidOptionError,
         f"column 'colour': kind 'txt' is not one of {ALL_KINDS} (did you mean 'text'?)",
     ),

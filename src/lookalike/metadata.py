@@ -40,23 +40,30 @@ REPLACE_KINDS = (
     "redact", "uuid", "name", "first_name", "last_name", "address", "full_address", "email",
     "phone", "ssn",
 )
-COLUMN_OPTIONS = ("kind", "categorical", "replace")
+COLUMN_OPTIONS = ("kind", "categorical", "replace", "labels")
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column: its name, its kind, and for text columns what replaces the real values."""
+    """One column: its name, its kind, for text columns what replaces the real values, and for
+    categorical columns of a declared value set (an enum) its labels."""
 
     name: str
     kind: str
     replace: str | None = None
+    labels: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        data = {key: value for key, value in asdict(self).items() if value is not None}
+        if self.labels is not None:
+            data["labels"] = list(self.labels)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ColumnSpec:
-        return cls(name=data["name"], kind=data["kind"], replace=data.get("replace"))
+        labels = data.get("labels")
+        return cls(name=data["name"], kind=data["kind"], replace=data.get("replace"),
+                   labels=tuple(labels) if labels is not None else None)
 
 
 def physical_kind(arrow_type: pa.DataType) -> str | None:
@@ -98,7 +105,8 @@ def detect_columns(
     """The spec of every column of `table`, detected from its types and data, then overridden.
 
     `overrides` maps column names to options: `kind` (one of KINDS), `categorical` (strings only:
-    true keeps real values, false redacts) and `replace` (text columns: one of REPLACE_KINDS).
+    true keeps real values, false redacts), `replace` (text columns: one of REPLACE_KINDS) and
+    `labels` (categorical strings: the values the column may hold, such as an enum's labels).
     Every problem found is reported in one error.
     """
     overrides = dict(overrides or {})
@@ -165,6 +173,8 @@ def _column_spec(
                 f"column {name!r}: kind {kind!r} contradicts categorical: "
                 f"{str(categorical).lower()}"
             ))
+    if kind is None and options.get("labels") is not None and detected == "categorical":
+        kind = "categorical"  # a declared set of values (an enum) is a category by definition
     if kind is None:
         kind = _detect_string_kind(column) if detected == "categorical" else detected
     replace = options.get("replace")
@@ -195,7 +205,25 @@ def _column_spec(
             kind = "text"
     if kind == "text" and replace is None:
         replace = "redact"
-    return ColumnSpec(name, kind, replace), problems
+    labels = _labels(name, options.get("labels"), kind, problems)
+    return ColumnSpec(name, kind, replace, labels), problems
+
+
+def _labels(name: str, labels: Any, kind: str, problems: list[Exception]
+            ) -> tuple[str, ...] | None:
+    """The `labels` option: the values a categorical string column may hold (an enum's)."""
+    if labels is None:
+        return None
+    if not isinstance(labels, (list, tuple)) or not all(isinstance(v, str) for v in labels):
+        problems.append(InvalidOptionError(
+            f"column {name!r}: labels must be a list of strings, not {labels!r}"))
+        return None
+    if kind != "categorical":
+        problems.append(InvalidOptionError(
+            f"column {name!r}: labels apply to categorical string columns, and this column is "
+            f"{kind}"))
+        return None
+    return tuple(labels)
 
 
 def _kind_fits(kind: str, detected: str | None) -> bool:

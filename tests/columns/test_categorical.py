@@ -173,3 +173,65 @@ def test_decode_encode_keeps_type_nulls_and_frequent_values(values, threshold, d
     expected = [value if value is None or counts[value] >= threshold else RARE_VALUE
                 for value in values]
     assert synthetic.to_pylist() == expected
+
+
+# -- declared labels (enums) -----------------------------------------------------------------
+
+LABELS = ("red", "green", "blue", "teal", "ruby", "jade", "onyx", "unused")
+
+
+def test_pooled_rows_of_an_enum_come_out_as_a_uniformly_drawn_label():
+    """An enum cannot hold RARE_VALUE: pooled rows take one of its declared labels, uniformly,
+    so the draw says no more than RARE_VALUE would (not which rare label the real rows had)."""
+    values = [v for v in _with_rare() if v != "Ms A. Smith, 12 Elm St"]
+    model = categorical.reduce([categorical.analyze(pa.chunked_array([pa.array(values)]))],
+                               pa.string(), THRESHOLD, labels=LABELS)
+    assert model.stand_ins.to_pylist() == list(LABELS)
+    drawn = model.decode(np.full(80_000, RARE_CODE), pa.string(),
+                         np.random.default_rng(0)).to_pylist()
+    shares = pd.Series(drawn).value_counts(normalize=True)
+    assert set(shares.index) == set(LABELS)
+    assert np.allclose(shares.to_numpy(), 1 / len(LABELS), atol=0.01)  # not 2:3:4 as in reality
+
+
+def test_an_enum_read_as_a_dictionary_gets_each_label_once():
+    values = [v for v in _with_rare() if v != "Ms A. Smith, 12 Elm St"]
+    array = pa.array(values).dictionary_encode()
+    model = categorical.reduce([categorical.analyze(pa.chunked_array([array]))], array.type,
+                               THRESHOLD, labels=LABELS)
+    out = model.decode(model.encode(pa.chunked_array([array])), array.type,
+                       np.random.default_rng(0))
+    assert pa.types.is_dictionary(out.type)
+    assert sorted(out.dictionary.to_pylist()) == sorted(LABELS)
+    pooled = [o for o, v in zip(out.cast(pa.string()).to_pylist(), values, strict=True)
+              if v in RARE]
+    assert len(pooled) == 2 + 3 + 4 and set(pooled) <= set(LABELS)
+
+
+def test_a_dictionary_without_labels_still_hides_rare_values():
+    """A dictionary's values are not taken as declared: a Categorical's come from the data."""
+    out = _round_trip(pa.array(["a"] * 10 + ["secret"]).dictionary_encode())
+    assert out.cast(pa.string()).to_pylist()[-1] == RARE_VALUE
+    assert "secret" not in out.dictionary.to_pylist()
+
+
+def test_without_pooled_rows_labels_change_nothing():
+    """Columns with no rare category draw exactly as before (the generator is not touched)."""
+    array = pa.array(["red"] * 40 + ["green"] * 30)
+    plain = _round_trip(array)
+    model = categorical.reduce([categorical.analyze(pa.chunked_array([array]))], array.type,
+                               THRESHOLD, labels=("red", "green", "unused"))
+    labelled = model.decode(model.encode(pa.chunked_array([array])), array.type,
+                            np.random.default_rng(0))
+    assert labelled.equals(plain)
+
+
+def test_labels_survive_save_and_load(tmp_path):
+    frame = pd.DataFrame({"colour": ["red"] * 40 + ["green"] * 30 + ["ruby"] * 2,
+                          "x": np.arange(72.0)})
+    model = Synthesizer(random_state=0, columns={"colour": {"labels": list(LABELS)}}).fit(frame)
+    path = tmp_path / "model.lookalike"
+    model.save(path)
+    loaded = Synthesizer.load(path)
+    assert loaded.sample(500).equals(model.sample(500))
+    assert RARE_VALUE not in set(loaded.sample(2_000)["colour"])

@@ -82,3 +82,51 @@ def test_a_primary_key_that_is_not_a_join_key_is_refused_clearly(server_url: str
     assert 'declare policy_number "join_key": true' in str(result.exception)
     with connect(server_url) as db:
         assert db.find_table("customers_copy") is None
+
+
+MOODS = ("happy", "sad", "ok", "rare1", "rare2", "unused")
+ENUM_DDL = {
+    "duckdb": ["CREATE TYPE mood AS ENUM ('happy', 'sad', 'ok', 'rare1', 'rare2', 'unused')",
+               "CREATE TABLE moods (id INTEGER, m mood NOT NULL, x DOUBLE)"],
+    "postgresql": ["DROP TYPE IF EXISTS mood CASCADE",
+                   "CREATE TYPE mood AS ENUM ('happy', 'sad', 'ok', 'rare1', 'rare2', 'unused')",
+                   "CREATE TABLE moods (id integer, m mood NOT NULL, x double precision)"],
+    "mysql": ["CREATE TABLE moods (id int, m enum('happy', 'sad', 'ok', 'rare1', 'rare2', "
+              "'unused') NOT NULL, x double)"],
+}
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql", "mysql"])
+def test_an_enum_with_rare_labels_comes_out_as_its_own_labels(engine: str, tmp_path: Path,
+                                                              request: pytest.FixtureRequest
+                                                              ) -> None:
+    """Categories seen fewer than 5 times are pooled; in an enum they come out as one of the
+    labels not kept (never '_RARE_', which the column cannot hold), and the insert succeeds."""
+    if engine == "duckdb":
+        import duckdb
+        duckdb.connect(str(tmp_path / "moods.duckdb")).close()
+        url = f"duckdb:///{tmp_path / 'moods.duckdb'}"
+    else:
+        url = request.getfixturevalue(f"{engine}_url")
+    moods = ["rare1", "rare2"] + [("happy", "sad", "ok")[i % 3] for i in range(198)]
+    with connect(url) as db:
+        for statement in ENUM_DDL[engine]:
+            db.execute(statement)
+        table = db.find_table("moods")
+        data = pa.table({"id": pa.array(range(200), pa.int32()), "m": moods,
+                         "x": [i * 1.5 for i in range(200)]})
+        db.write_table(data.to_batches(), db.new_table_name("moods_staged"), table)
+        db.execute(f"INSERT INTO {db.sql_name(table)} SELECT * FROM "
+                   f"{db.sql_name(db.find_table('moods_staged'))}")
+    config = {"datasets": [{"input_table": "moods", "output_table": "moods_synthetic",
+                            "num_rows": 20_000}], "replace_output_tables": True, "seed": 3}
+    from lookalike import generate_synthetic_data
+    generate_synthetic_data(config, url)
+    with connect(url) as db:
+        out = db.read_table(db.find_table("moods_synthetic")).column("m")
+        values = set(out.cast(pa.string()).to_pylist()) if pa.types.is_dictionary(out.type) \
+            else set(out.to_pylist())
+        assert values <= set(MOODS) and {"happy", "sad", "ok"} <= values
+        assert values & {"rare1", "rare2", "unused"}  # the pooled rows, as unused labels
+        for name in ("moods", "moods_staged", "moods_synthetic"):
+            db.execute(f"DROP TABLE {db.sql_name(db.find_table(name))}")

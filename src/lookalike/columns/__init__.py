@@ -41,7 +41,7 @@ def fit_column(spec: ColumnSpec, partitions: list[pa.ChunkedArray], *, n_bins: i
     if spec.kind in ("categorical", "boolean"):
         arrow_type = partitions[0].type
         return categorical.reduce([categorical.analyze(p) for p in partitions], arrow_type,
-                                  rare_threshold)
+                                  rare_threshold, labels=spec.labels)
     if spec.kind == "text":
         return TextModel(spec.replace or "redact")
     return NullModel()

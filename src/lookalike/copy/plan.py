@@ -331,7 +331,7 @@ def _column_options(info: TableInfo, table: pa.Table, keys: list[str]) -> dict[s
         elif column.uuid:
             options[column.name] = {"replace": "uuid"}
         elif column.enum_values:
-            options[column.name] = {"categorical": True}
+            options[column.name] = {"categorical": True, "labels": list(column.enum_values)}
     return options
 
 

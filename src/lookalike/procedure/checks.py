@@ -56,6 +56,7 @@ def _plan(dataset: Dataset, where: str, config: Config, db: Connector,
     plan = Plan(dataset, source, output or source, db.arrow_schema(source),
                 dict(db.columns(source)))
     _resolve_columns(plan, where, problems)
+    _declare_labels(plan, db)
     distinct = db.distinct_rows(source, MIN_DISTINCT_ROWS)
     if distinct < MIN_DISTINCT_ROWS:
         problems.append(f"{where}.input_table: {source} has {distinct} distinct rows; at least "
@@ -132,6 +133,17 @@ def _resolve_columns(plan: Plan, where: str, problems: list[str]) -> None:
                           f"lookalike cannot synthesise; it is written as NULL in every row",
                           UserWarning, stacklevel=4)
             plan.columns[column.name] = {"kind": "null"}
+
+
+def _declare_labels(plan: Plan, db: Connector) -> None:
+    """Enum columns hold only their labels: the synthesizer learns them, so that categories it
+    pools as rare come out as a label rather than a value the column cannot hold."""
+    for column in db.describe(plan.source).columns:
+        options = plan.columns.get(column.name, {})
+        if (not column.enum_values or column.name in plan.join_keys or "replace" in options
+                or options.get("categorical") is False or options.get("kind") == "null"):
+            continue
+        plan.columns[column.name] = {**options, "labels": list(column.enum_values)}
 
 
 def _resolve_parents(plans: list[Plan | None], db: Connector, problems: list[str]) -> None:
