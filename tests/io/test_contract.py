@@ -171,6 +171,19 @@ def test_a_failed_write_leaves_the_old_table_and_no_staging_table(db) -> None:
     assert not [t for t in db.tables() if STAGING_MARKER in t.table]
 
 
+def test_a_staging_table_left_by_a_killed_run_goes_with_the_next_write(db) -> None:
+    db.execute("CREATE TABLE parent (id integer)")
+    parent = db.find_table("parent")
+    other = db.new_table_name("parentless")  # another output's staging table stays
+    for name in (f"parent{STAGING_MARKER}0123456789ab", f"parentless{STAGING_MARKER}ba9876543210"):
+        db.execute(f"CREATE TABLE {db.sql_name(db.new_table_name(name))} (id integer)")
+    rows = pa.table({"id": pa.array([7], pa.int32())})
+    db.write_table(rows.to_batches(), parent, like=parent)
+    staging = sorted(t.table for t in db.tables() if STAGING_MARKER in t.table)
+    assert staging == [f"{other.table}{STAGING_MARKER}ba9876543210"]
+    db.drop(db.find_table(staging[0]))
+
+
 def test_write_tables_is_all_or_nothing(db) -> None:
     first, second = db.new_table_name("first_table"), db.new_table_name("second_table")
     info = TableInfo(first, "arrow", (Column("id", "int64", pa.int64(), nullable=False),),

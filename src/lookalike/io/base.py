@@ -18,6 +18,7 @@ enum labels, uuid, identity) from which another engine's type is derived.
 from __future__ import annotations
 
 import re
+import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -149,6 +150,24 @@ class Connector(Protocol):
 
 
 # -- URLs and passwords -----------------------------------------------------------------------
+
+def staging_name(output: TableName, max_length: int | None = None) -> TableName:
+    """A fresh staging table's name next to `output`."""
+    name = f"{output.table}{STAGING_MARKER}{uuid.uuid4().hex[:12]}"
+    return TableName(output.database, output.schema, name[:max_length])
+
+
+def drop_leftover_staging(db: Connector, output: TableName, max_length: int | None = None
+                          ) -> None:
+    """A run killed between staging and publishing (SIGKILL, power loss: no error handler runs)
+    leaves its staging table behind; the next write of the same output drops it."""
+    prefix = f"{output.table}{STAGING_MARKER}"
+    if max_length is not None and len(prefix) + 12 > max_length:
+        return  # the name was cut short: it cannot be told from another table's
+    for table in db.tables(output.schema):
+        if table.table.startswith(prefix) and len(table.table) == len(prefix) + 12:
+            db.drop(table)
+
 
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ***: the only form of a URL any message shows."""

@@ -25,7 +25,6 @@ import pyarrow as pa
 from lookalike.errors import ConfigError, ReadError
 from lookalike.io.base import (
     BATCH_ROWS,
-    STAGING_MARKER,
     Column,
     ForeignKey,
     TableInfo,
@@ -33,8 +32,10 @@ from lookalike.io.base import (
     TableWrite,
     WriteError,
     conform,
+    drop_leftover_staging,
     order_writes,
     quote,
+    staging_name,
 )
 from lookalike.io.names import Identifier, split_name
 
@@ -213,8 +214,8 @@ class DuckDBConnector:
               like: TableName) -> TableName:
         """A new staging table next to `output`, typed like `like`, holding `batches`.
         On any failure the staging table is dropped before the error propagates."""
-        staging = TableName(output.database, output.schema,
-                            f"{output.table}{STAGING_MARKER}{uuid.uuid4().hex[:12]}")
+        drop_leftover_staging(self, output)
+        staging = staging_name(output)
         self.connection.execute(f"CREATE TABLE {staging.sql} AS SELECT * FROM {like.sql} LIMIT 0")
         view = f"lookalike_batch_{uuid.uuid4().hex[:12]}"
         try:

@@ -40,10 +40,12 @@ from lookalike.io.base import (
     WriteError,
     conform,
     decimal_or_float,
+    drop_leftover_staging,
     duplicate_key_error,
     mask_url,
     order_writes,
     scrub,
+    staging_name,
     unsupported_warning,
 )
 from lookalike.io.sql import SQLConnector, _first_line, missing_table
@@ -251,8 +253,8 @@ class MySQLConnector(SQLConnector):
     def stage(self, batches: Iterable[pa.RecordBatch], output: TableName,
               like: TableName | TableInfo) -> TableName:
         info = like if isinstance(like, TableInfo) else self.describe(like)
-        staging = TableName(output.database, output.schema,
-                            f"{output.table}{STAGING_MARKER}{uuid.uuid4().hex[:12]}"[:64])
+        drop_leftover_staging(self, output, max_length=64)
+        staging = staging_name(output, max_length=64)
         self.execute(self.create_table_sql(staging, info, unique=False))
         try:
             with self.transaction():

@@ -4,7 +4,6 @@ engines. Each engine supplies its catalog queries, its types and its bulk load."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Self
@@ -14,14 +13,15 @@ import pyarrow as pa
 from lookalike.errors import ReadError
 from lookalike.io.base import (
     BATCH_ROWS,
-    STAGING_MARKER,
     Column,
     ForeignKey,
     TableInfo,
     TableName,
     TableWrite,
     WriteError,
+    drop_leftover_staging,
     order_writes,
+    staging_name,
 )
 from lookalike.io.names import Identifier, split_name
 
@@ -187,8 +187,8 @@ class SQLConnector:
         """A new staging table next to `output` with the column types, NOT NULL and primary key
         of `like`, holding `batches`; dropped again if anything fails."""
         info = like if isinstance(like, TableInfo) else self.describe(like)
-        staging = TableName(output.database, output.schema,
-                            f"{output.table}{STAGING_MARKER}{uuid.uuid4().hex[:12]}")
+        drop_leftover_staging(self, output)
+        staging = staging_name(output)
         try:
             with self.transaction():
                 self.prepare_types(info, output.schema)
