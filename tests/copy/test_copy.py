@@ -151,6 +151,20 @@ def test_a_failed_copy_leaves_the_target_as_it_was(shop_url: str, empty_postgres
             connection.execute("DROP EVENT TRIGGER stop")
 
 
+def test_a_report_that_fails_after_the_copy_keeps_the_copy(shop_url: str,
+                                                            tmp_path: Path) -> None:
+    target = tmp_path / "copy.duckdb"
+    blocked = tmp_path / "reports"
+    blocked.write_text("a file where the report folder should go")
+    with pytest.raises(OSError):
+        copy_database(shop_url, f"duckdb:///{target}", tables=["products", "regions"],
+                      verbatim=["regions"], seed=1, report=blocked)
+    assert target.is_file()  # the committed copy stays
+    import duckdb
+    with duckdb.connect(str(target), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM products").fetchone()[0] == 150
+
+
 def test_views_are_skipped_or_materialised_as_plain_tables(shop_url: str,
                                                            empty_postgres: str) -> None:
     with pytest.raises(ConfigError, match="order_totals is a view: pass --views materialise"):

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +61,15 @@ def copy_database(source: Any, target: Any, *, schema: str | None = None,
         reports.require_rendering()
     created = _new_duckdb_file(target)
     try:
-        return _copy(source, target, schema, tables, exclude, rows_scale, secret, replace,
-                     verbatim, seed, views, None if report is None else Path(report),
-                     progress)
+        copied = _copy(source, target, schema, tables, exclude, rows_scale, secret, replace,
+                       verbatim, seed, views, progress)
     except BaseException:
         if created is not None:
             created.unlink(missing_ok=True)
+            Path(f"{created}.wal").unlink(missing_ok=True)
         raise
+    # the copy is committed: a report that fails now must not take it away
+    return _finish(copied, None if report is None else Path(report), seed)
 
 
 def _new_duckdb_file(target: Any) -> Path | None:
@@ -83,8 +86,7 @@ def _new_duckdb_file(target: Any) -> Path | None:
 
 def _copy(source: Any, target: Any, schema: str | None, tables: Sequence[str] | None,
           exclude: Sequence[str], rows_scale: float, secret: bytes | None, replace: bool,
-          verbatim: Sequence[str], seed: int | None, views: str, folder: Path | None,
-          progress: bool) -> CopyReport:
+          verbatim: Sequence[str], seed: int | None, views: str, progress: bool) -> _Copied:
     report = CopyReport()
     clock = _Clock(report)
     with connect(source) as src, connect(target) as dst:
@@ -114,9 +116,25 @@ def _copy(source: Any, target: Any, schema: str | None, tables: Sequence[str] | 
         for write, info in zip(writes, infos, strict=True):
             next(t for t in report.tables if t.table == str(info.name)).synthetic_rows = \
                 write.rows
+    return _Copied(report, plan, data, synthetic)
+
+
+@dataclass
+class _Copied:
+    """A committed copy, and what its reports are made from."""
+
+    report: CopyReport
+    plan: Plan
+    data: Mapping[str, pa.Table]
+    synthetic: Mapping[str, pa.Table]
+
+
+def _finish(copied: _Copied, folder: Path | None, seed: int | None) -> CopyReport:
+    report = copied.report
     if folder is not None:
-        with clock("report"):
-            reports.quality_reports(folder, report, plan.infos, data, synthetic, seed)
+        with _Clock(report)("report"):
+            reports.quality_reports(folder, report, copied.plan.infos, copied.data,
+                                    copied.synthetic, seed)
     for table in report.tables:
         table.table = table.table.split(".", 1)[1]  # schema.table
     if folder is not None:
