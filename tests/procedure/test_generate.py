@@ -164,3 +164,14 @@ def test_a_failure_mid_write_keeps_every_old_output(
         generate_synthetic_data({**config, "seed": 8}, lab_url)
     assert {table: rows(lab, table) for table in before} == before
     assert table_names(lab) == ["CLAIMS_OUT", "CLAIM_DATA", "CUSTOMERS_OUT", "CUSTOMER_DATA"]
+
+
+def test_a_report_that_cannot_be_written_is_a_warning_after_the_tables(lab: Path, lab_url: str,
+                                                                       tmp_path: Path) -> None:
+    blocked = tmp_path / "reports"
+    blocked.write_text("a file where the report folder should go")
+    with pytest.warns(UserWarning, match=f"the quality reports in {blocked} could not all be "):
+        metrics = generate_synthetic_data({**LAB_SINGLE_TABLE, "seed": 2}, lab_url,
+                                          report=blocked)
+    assert len(metrics) > 0
+    assert "CLAIM_DATA_SYNTHETIC" in table_names(lab)

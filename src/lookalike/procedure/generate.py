@@ -7,6 +7,7 @@ them in one transaction, then measure how well each output kept its source's cor
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lookalike.errors import ConfigError
+from lookalike.errors import ConfigError, LookalikeError
 from lookalike.io.base import Connector, TableName
 from lookalike.io.connect import connect
 from lookalike.metadata import ColumnSpec
@@ -57,17 +58,24 @@ def generate_synthetic_data(
     `sqlite:///...`: see lookalike.io.connect), a path, or an open connection (left open).
     Either every output table is written or, on any error, none is. Datasets linked by join
     keys are generated together, so that their synthetic tables join like the real ones.
+    `report`: a folder for HTML quality reports, written once the tables are; a report that
+    cannot be written is a warning, not an error, since the tables it describes are in place.
     """
     parsed = load_config(config)
+    if report is not None:  # a missing extra fails before anything is written
+        from lookalike.report.plots import require
+
+        require("jinja2")
+        require("matplotlib")
     with connect(database) as db:
         plans = plan_datasets(parsed, db)
         created_on = datetime.now(UTC)
         outputs, relationships = _synthesise(plans, parsed, db, progress)
         _write(plans, outputs, db)
+        metrics = _metrics(plans, outputs, db, created_on)
         if report is not None:
-            _reports(plans, outputs, db, Path(report))
-            _relationship_reports(plans, outputs, relationships, db, Path(report))
-        return _metrics(plans, outputs, db, created_on)
+            _written_reports(plans, outputs, relationships, db, Path(report))
+        return metrics
 
 
 @dataclass
@@ -214,6 +222,16 @@ def _write(plans: list[Plan], outputs: list[_Output], db: Connector) -> None:
         for staging, _ in staged:
             db.drop(staging)
         raise
+
+
+def _written_reports(plans: list[Plan], outputs: list[_Output],
+                     relationships: list[Relationship], db: Connector, folder: Path) -> None:
+    try:
+        _reports(plans, outputs, db, folder)
+        _relationship_reports(plans, outputs, relationships, db, folder)
+    except (LookalikeError, OSError) as error:
+        warnings.warn(f"the quality reports in {folder} could not all be written: {error}",
+                      UserWarning, stacklevel=3)
 
 
 def _reports(plans: list[Plan], outputs: list[_Output], db: Connector, folder: Path) -> None:
