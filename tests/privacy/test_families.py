@@ -51,6 +51,19 @@ def test_families_are_held_out_whole(insurance_tables, relationships) -> None:
         assert train[name].num_rows + holdout[name].num_rows == table.num_rows
 
 
+def test_children_with_a_null_key_are_families_of_their_own(relationships) -> None:
+    """A NULL key joins no parent, not even a parent whose key is NULL."""
+    customers = pa.table({"POLICY_NUMBER": pa.array([None, *range(1, 600)], pa.int64()),
+                          "AGE": np.arange(600)})
+    claims = pa.table({"POLICY_NUMBER": pa.array([None] * 400 + list(range(1, 201)), pa.int64()),
+                       "CLAIM_AMOUNT": np.arange(600)})
+    tables = {"claims": claims, "customers": customers}
+    for seed in range(5):
+        train, holdout = split_families(tables, relationships, seed=seed)
+        null_claims = holdout["claims"]["POLICY_NUMBER"].null_count
+        assert 50 < null_claims < 110  # about 20% of 400 at random, not all or none of them
+
+
 def test_tiny_tables_hold_nothing_out(insurance_tables, relationships) -> None:
     small = {name: table.slice(0, 300) for name, table in insurance_tables.items()}
     train, holdout = split_families(small, relationships)

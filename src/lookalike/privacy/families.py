@@ -72,8 +72,11 @@ def _held_rows(tables: Mapping[str, pa.Table], parent: Relationship | None,
     parent_keys = tables[parent.parent].column(parent.parent_key)
     child_keys = tables[parent.child].column(parent.child_key)
     held_keys = parent_keys.filter(pa.array(held[parent.parent])).combine_chunks()
-    with_parent = _mask(pc.is_in(child_keys, value_set=parent_keys.combine_chunks()))
-    return np.where(with_parent, _mask(pc.is_in(child_keys, value_set=held_keys)), chance)
+    # a NULL key joins no parent (as in SQL): such a child is a family of its own
+    with_parent = _mask(pc.is_in(child_keys, value_set=parent_keys.combine_chunks(),
+                                 skip_nulls=True))
+    held_child = _mask(pc.is_in(child_keys, value_set=held_keys, skip_nulls=True))
+    return np.where(with_parent, held_child, chance)
 
 
 def _mask(values: pa.ChunkedArray) -> np.ndarray:
