@@ -6,6 +6,7 @@ from lookalike.datasets import insurance
 from lookalike.demo.evaluation import (
     REAL,
     SYNTHETIC,
+    Evaluation,
     Interval,
     Score,
     VariantSummary,
@@ -14,6 +15,7 @@ from lookalike.demo.evaluation import (
     split_by_customer,
 )
 from lookalike.demo.prepare import KEY
+from lookalike.errors import InvalidOptionError
 
 
 def test_interval_is_the_t_interval_of_the_mean():
@@ -23,6 +25,9 @@ def test_interval_is_the_t_interval_of_the_mean():
     assert interval.mean == pytest.approx(0.735)
     assert (interval.low, interval.high) == pytest.approx((0.735 - half, 0.735 + half))
     assert Interval.of([0.7]) == Interval(0.7, None, None)
+    corrected = Interval.of(values, test_per_train=1 / 3)  # Nadeau and Bengio: splits share rows
+    wider = np.sqrt((1 / 4 + 1 / 3) / (1 / 4))
+    assert corrected.high - corrected.mean == pytest.approx(wider * half)
     assert str(Interval(0.7, None, None)) == "0.700"
 
 
@@ -66,3 +71,20 @@ def test_split_holds_out_whole_customers_and_their_claims():
 def test_variant_names():
     assert (REAL, SYNTHETIC, padded(5)) == (
         "real only (TRTR)", "synthetic only (TSTR)", "real + 5x synthetic")
+
+
+def test_the_registered_recipe_is_real_only_unless_synthetic_rows_clearly_help():
+    def evaluation(gains):
+        scores = [Score(REAL, seed, 10, 0.70 + 0.01 * seed, 0.8) for seed in range(3)]
+        for variant, gain in gains.items():
+            scores += [Score(variant, seed, 20, 0.70 + 0.01 * seed + g, 0.8)
+                       for seed, g in enumerate(gain)]
+        return Evaluation([0, 1, 2], 5, scores, _summaries(scores, 1 / 3))
+
+    noisy = evaluation({padded(1): [0.09, -0.05, 0.02]})  # a higher mean, within the noise
+    assert noisy.summary(padded(1)).auc.mean > noisy.summary(REAL).auc.mean
+    assert noisy.best().variant == REAL
+    clear = evaluation({padded(1): [0.02, 0.021, 0.019], padded(2): [0.03, 0.031, 0.029]})
+    assert clear.best().variant == padded(2)
+    with pytest.raises(InvalidOptionError, match=r"no training set 'real \+ 9x synthetic'"):
+        clear.summary(padded(9))

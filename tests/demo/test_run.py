@@ -8,9 +8,11 @@ import json
 import duckdb
 import pytest
 
+from lookalike.datasets import insurance
 from lookalike.demo import DemoDependencyError, DemoOptions, run_demo
-from lookalike.demo.evaluation import REAL, SYNTHETIC, padded
+from lookalike.demo.evaluation import REAL, SYNTHETIC, padded, split_by_customer
 from lookalike.demo.run import require_extras
+from lookalike.errors import InvalidOptionError
 from tests.io.servers import postgres_database
 from tests.report.test_browser import CHROMIUM, chromium, console_messages
 
@@ -77,6 +79,30 @@ def test_the_fair_evaluation_is_in_sane_ranges(demo):
     assert len(evaluation.scores) == 2 * 4
 
 
+def test_no_held_out_customer_reaches_the_synthesiser(demo):
+    """The last seed's training tables are still in NOTEBOOK: none of its held-out customers
+    (or their claims) is in them."""
+    result, output = demo
+    claims = insurance("claim_data").to_pandas()
+    customers = insurance("customer_data").to_pandas()
+    *_, held_out = split_by_customer(claims, customers, 0.25, seed=result.evaluation.seeds[-1])
+    with duckdb.connect(str(output / "BUILD_LONDON_25.duckdb"), read_only=True) as con:
+        for table in ("CLAIM_DATA_TRAIN", "CUSTOMER_DATA_TRAIN"):
+            keys = {row[0] for row in con.execute(
+                f"SELECT POLICY_NUMBER FROM NOTEBOOK.{table}").fetchall()}
+            assert keys and not keys & set(held_out["POLICY_NUMBER"])
+
+
+def test_bad_options_are_named_before_anything_runs(tmp_path):
+    with pytest.raises(InvalidOptionError) as error:
+        run_demo(DemoOptions(output=tmp_path / "never", grid="medium", seeds=0,
+                             holdout_share=1.5))
+    assert str(error.value) == (
+        "grid must be one of full, fast, not 'medium'; seeds must be at least 1, not 0; "
+        "holdout_share must be between 0 and 1, not 1.5")
+    assert not (tmp_path / "never").exists()
+
+
 def test_the_model_is_registered_and_loads_back_from_the_registry(demo):
     result, _ = demo
     import mlflow
@@ -96,7 +122,8 @@ def test_the_model_is_registered_and_loads_back_from_the_registry(demo):
 def test_drift_is_measured_on_the_new_claims(demo):
     result, _ = demo
     assert result.new_claims["rows"] == 200
-    assert 0.0 <= result.new_claims["roc_auc"] <= 1.0
+    assert result.new_claims["fraud_share"] == pytest.approx(61 / 200)  # the data's own share
+    assert 0.0 < result.new_claims["fraud_share_predicted"] < 1.0
     by_feature = {d.feature: d for d in result.drift}
     # the new claims happen at other hours (median 3 against 12): the check must see it
     assert by_feature["INCIDENT_HOUR_OF_THE_DAY"].level == "significant shift"

@@ -9,9 +9,12 @@ the held-out real claims:
 - synthetic only (TSTR): as many synthetic claims, made from the real training tables;
 - real + k× synthetic: the real training claims padded with k times as many synthetic ones.
 
-Means come with 95% t-intervals over the seeds, and each padded set with the interval of its
+Means come with 95% intervals over the seeds, and each padded set with the interval of its
 paired AUC difference to real only, which says whether synthetic rows help, hurt, or make no
-clear difference on data this small.
+clear difference on data this small. The seeds' splits reuse the same claims, so their scores
+are correlated and a plain t-interval would be too narrow: the intervals use Nadeau and
+Bengio's corrected resampled t (the variance over seeds times 1/seeds + test rows/training rows,
+instead of 1/seeds).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from lookalike.demo.fraud_model import features, grid_search
 from lookalike.demo.lab import NOTEBOOK, write_arrow
 from lookalike.demo.prepare import KEY, clean, join_claims, modes
 from lookalike.demo.synthesis import CLAIMS, CUSTOMERS, lab_config, read_frames, synthesise
+from lookalike.errors import InvalidOptionError
 from lookalike.io.base import Connector
 
 REAL = "real only (TRTR)"
@@ -51,19 +55,23 @@ class Score:
 
 @dataclass(frozen=True)
 class Interval:
-    """A mean over seeds and its 95% t-interval (None with a single seed)."""
+    """A mean over seeds and its 95% interval (None with a single seed)."""
 
     mean: float
     low: float | None
     high: float | None
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Interval:
+    def of(cls, values: Sequence[float], test_per_train: float = 0.0) -> Interval:
+        """The t-interval of the mean; with `test_per_train` (test rows / training rows of
+        each split) the corrected resampled t of Nadeau and Bengio (2003) for splits that
+        reuse the same rows."""
         values = np.asarray(values, dtype=float)
         mean = float(values.mean())
         if len(values) < 2:
             return cls(mean, None, None)
-        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+        variance = values.var(ddof=1) * (1 / len(values) + test_per_train)
+        half = stats.t.ppf(0.975, len(values) - 1) * np.sqrt(variance)
         return cls(mean, mean - half, mean + half)
 
     def __str__(self) -> str:
@@ -101,10 +109,17 @@ class Evaluation:
     summaries: list[VariantSummary]
 
     def best(self) -> VariantSummary:
-        return max(self.summaries, key=lambda summary: summary.auc.mean)
+        """The training set to deploy: the best of those that clearly help, else real only
+        (a higher mean within the noise is not a reason to add synthetic rows)."""
+        helping = [s for s in self.summaries if s.verdict == "helps"]
+        return max(helping, key=lambda s: s.auc.mean) if helping else self.summary(REAL)
 
     def summary(self, variant: str) -> VariantSummary:
-        return next(s for s in self.summaries if s.variant == variant)
+        found = [s for s in self.summaries if s.variant == variant]
+        if not found:
+            raise InvalidOptionError(f"no training set {variant!r} was evaluated; there are "
+                                     f"{', '.join(s.variant for s in self.summaries)}")
+        return found[0]
 
     def to_dict(self) -> dict:
         summaries = [{**asdict(s), "verdict": s.verdict} for s in self.summaries]
@@ -129,7 +144,7 @@ def evaluate_fairly(db: Connector, claims: pd.DataFrame, customers: pd.DataFrame
                     seeds: Sequence[int], padding: Sequence[int], grid: str = "full",
                     holdout_share: float = 0.25,
                     on_seed: Callable[[int], None] | None = None) -> Evaluation:
-    """Every training set of the module docstring, over `seeds`; see the module docstring."""
+    """Every training set of the module docstring, scored on each seed's held-out claims."""
     scores: list[Score] = []
     test_rows = 0
     for seed in seeds:
@@ -148,7 +163,8 @@ def evaluate_fairly(db: Connector, claims: pd.DataFrame, customers: pd.DataFrame
                                 float(accuracy_score(test_y, chance >= 0.5))))
         if on_seed is not None:
             on_seed(seed)
-    return Evaluation(list(seeds), test_rows, scores, _summaries(scores))
+    train_rows = len(claims) - test_rows
+    return Evaluation(list(seeds), test_rows, scores, _summaries(scores, test_rows / train_rows))
 
 
 def _training_data(db: Connector, claims: pd.DataFrame, customers: pd.DataFrame,
@@ -158,7 +174,8 @@ def _training_data(db: Connector, claims: pd.DataFrame, customers: pd.DataFrame,
     for name, frame in ((CLAIMS, claims), (CUSTOMERS, customers)):
         write_arrow(db, NOTEBOOK, name + TRAIN_SUFFIX,
                     pa.Table.from_pandas(frame, preserve_index=False))
-    rows = max((*padding, 1)) * len(customers)
+    # 5% more customers than the largest padding needs: their claim count is random
+    rows = round(1.05 * max((*padding, 1)) * len(customers))
     config = lab_config(db, schema=NOTEBOOK, suffix=TRAIN_SUFFIX, customer_rows=rows, seed=seed)
     synthesise(db, config)
     synthetic_claims, synthetic_customers = read_frames(db, config, "output_table")
@@ -175,14 +192,18 @@ def _variants(real: pd.DataFrame, synthetic: pd.DataFrame, padding: Sequence[int
     return variants
 
 
-def _summaries(scores: list[Score]) -> list[VariantSummary]:
+def _summaries(scores: list[Score], test_per_train: float = 0.0) -> list[VariantSummary]:
     variants = list(dict.fromkeys(score.variant for score in scores))
     real = {s.seed: s.auc for s in scores if s.variant == REAL}
+
+    def interval(values: list[float]) -> Interval:
+        return Interval.of(values, test_per_train)
+
     summaries = []
     for variant in variants:
         mine = [s for s in scores if s.variant == variant]
-        gain = None if variant == REAL else Interval.of([s.auc - real[s.seed] for s in mine])
+        gain = None if variant == REAL else interval([s.auc - real[s.seed] for s in mine])
         summaries.append(VariantSummary(
             variant, round(float(np.mean([s.train_rows for s in mine]))),
-            Interval.of([s.auc for s in mine]), Interval.of([s.accuracy for s in mine]), gain))
+            interval([s.auc for s in mine]), interval([s.accuracy for s in mine]), gain))
     return summaries

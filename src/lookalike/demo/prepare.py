@@ -47,12 +47,10 @@ def clean(frame: pd.DataFrame, fill: dict[str, str]) -> pd.DataFrame:
 
 def plot_claim_amount(real: pd.Series, synthetic: pd.Series, path: Path) -> Path:
     """Overlaid histograms of the claim amounts, on the same bins, as a PNG file."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: no global state in the caller's session
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    figure, axes = pyplot.subplots(figsize=(7, 3.6), dpi=110)
+    figure = Figure(figsize=(7, 3.6), dpi=110)
+    axes = figure.subplots()
     bins = np.histogram_bin_edges(pd.concat([real, synthetic]).dropna(), bins=30)
     axes.hist(real.dropna(), bins=bins, density=True, alpha=0.55, label=f"real ({len(real):,})",
               color="#1f77b4")
@@ -65,5 +63,4 @@ def plot_claim_amount(real: pd.Series, synthetic: pd.Series, path: Path) -> Path
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-    pyplot.close(figure)
     return path

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -20,12 +22,12 @@ from rich.table import Table
 from lookalike.demo import evaluation as fair
 from lookalike.demo.drift import FeatureDrift, drift
 from lookalike.demo.fake_rows import llm_customers
-from lookalike.demo.fraud_model import features, grid_search
+from lookalike.demo.fraud_model import GRIDS, features, grid_search
 from lookalike.demo.lab import DATA, NOTEBOOK, catalog, load_lab, open_database, write_arrow
 from lookalike.demo.prepare import AMOUNT, clean, join_claims, modes, plot_claim_amount
 from lookalike.demo.registry import Registered, load, register
 from lookalike.demo.synthesis import lab_config, read_frames, synthesise
-from lookalike.errors import LookalikeError
+from lookalike.errors import InvalidOptionError, LookalikeError
 from lookalike.io.base import Connector
 
 STEPS = 8
@@ -119,7 +121,12 @@ class Steps:
         record = StepRecord(len(self.result.steps) + 1, title)
         self.console.print(f"[bold][{record.number}/{STEPS}] {title}[/bold]")
         start = time.perf_counter()
-        yield record
+        try:
+            yield record
+        except BaseException:
+            self.console.print(f"      [red]failed after {time.perf_counter() - start:.1f} s"
+                               f"[/red]")
+            raise
         record.seconds = time.perf_counter() - start
         self.result.steps.append(record)
         self.console.print(f"      {record.outcome} [dim]({record.seconds:.1f} s)[/dim]")
@@ -127,6 +134,7 @@ class Steps:
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult:
     """Run the lab end to end (see lookalike.demo); returns what it measured."""
+    check_options(options)
     require_extras(options.llm)
     # a log file or pipe gets wide tables rather than 80 wrapped columns
     console = console or Console(width=None if sys.stdout.isatty() else 120)
@@ -134,6 +142,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult
     steps = Steps(console, result)
     output = options.output
     output.mkdir(parents=True, exist_ok=True)
+    _clear_earlier_run(output)
     with open_database(options.database, output) as db:
         real = _set_up(steps, db, result)
         _fake_rows(steps, db, real, options, result, console)
@@ -148,11 +157,42 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult
 
     result.paths["summary"] = output / "summary.json"
     result.paths["report"] = output / "report.html"
-    result.paths["summary"].write_text(json.dumps(result.to_dict(), indent=2, default=str))
+    _write_atomically(result.paths["summary"],
+                      json.dumps(result.to_dict(), indent=2, default=str))
     write_page(result, result.paths["report"])
     console.print(summary_table(result))
     console.print(f"Report: [bold]{result.paths['report']}[/bold]")
     return result
+
+
+def check_options(options: DemoOptions) -> None:
+    """Every bad option at once, before anything runs (the CLI checks its own too)."""
+    problems = []
+    if options.grid not in GRIDS:
+        problems.append(f"grid must be one of {', '.join(GRIDS)}, not {options.grid!r}")
+    if options.seeds < 1:
+        problems.append(f"seeds must be at least 1, not {options.seeds}")
+    if not 0 < options.holdout_share < 1:
+        problems.append(f"holdout_share must be between 0 and 1, not {options.holdout_share}")
+    if not options.padding or min(options.padding) < 1:
+        problems.append(f"padding must be whole numbers >= 1, not {options.padding}")
+    if options.llm_rows < 1:
+        problems.append(f"llm_rows must be at least 1, not {options.llm_rows}")
+    if problems:
+        raise InvalidOptionError("; ".join(problems))
+
+
+def _clear_earlier_run(output: Path) -> None:
+    """An earlier run's report and summary must not pass for this run's if this one fails."""
+    for name in ("report.html", "summary.json", "metrics.csv", "claim_amount.png"):
+        (output / name).unlink(missing_ok=True)
+    shutil.rmtree(output / "reports", ignore_errors=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _set_up(steps: Steps, db: Connector, result: DemoResult) -> dict[str, pd.DataFrame]:
@@ -162,7 +202,7 @@ def _set_up(steps: Steps, db: Connector, result: DemoResult) -> dict[str, pd.Dat
         real = {name: db.read_table(table).to_pandas() for name, table in tables.items()}
         loaded = ", ".join(f"{name} {len(frame):,}" for name, frame in real.items())
         step.outcome = f"{result.database}.{DATA}: {loaded} rows"
-    if db.engine == "duckdb":
+    if result.options.database is None:
         result.paths["database"] = result.options.output / f"{result.database}.duckdb"
     return real
 
@@ -262,7 +302,11 @@ def _register(steps: Steps, db: Connector, real: dict[str, pd.DataFrame],
             search.best_estimator_, x.head(5), folder,
             params={k.removeprefix("model__"): v for k, v in search.best_params_.items()},
             metrics={"cv_roc_auc": float(search.best_score_),
-                     "heldout_real_roc_auc": best.auc.mean},
+                     # measured for this training recipe in step 6, not for this very model
+                     "recipe_heldout_real_roc_auc": best.auc.mean,
+                     **({"recipe_heldout_real_roc_auc_low": best.auc.low,
+                         "recipe_heldout_real_roc_auc_high": best.auc.high}
+                        if best.auc.low is not None else {})},
             tags={"training_set": best.variant, "training_rows": str(len(x))})
         model = load(registered, folder)
         result.registered = registered
@@ -339,7 +383,7 @@ def evaluation_table(evaluation: fair.Evaluation) -> Table:
     shown = Table(title=f"Held-out real claims, {len(evaluation.seeds)} seeds: mean "
                         f"[95% interval]")
     for column in ("training set", "rows", "ROC AUC", "accuracy", "AUC vs real only",
-                   "synthetic rows"):
+                   "verdict"):
         shown.add_column(column)
     for s in evaluation.summaries:
         shown.add_row(s.variant, f"{s.train_rows:,}", str(s.auc), str(s.accuracy),

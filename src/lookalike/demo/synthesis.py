@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from lookalike.demo.lab import DATA, catalog
-from lookalike.io.base import Connector, TableName
+from lookalike.errors import ReadError
+from lookalike.io.base import Connector, quote
 from lookalike.procedure.generate import generate_synthetic_data
 
 # The lab passes a secret so that keys stay the same across runs; a real deployment reads it
@@ -24,12 +25,12 @@ def lab_config(db: Connector, *, schema: str = DATA, suffix: str = "",
     """The lab's configuration for `schema.CLAIM_DATA{suffix}` and `schema.CUSTOMER_DATA{suffix}`,
     written next to them with `output_suffix`; `customer_rows` asks for more (or fewer)
     customers, and claims follow them."""
-    prefix = f"{catalog(db)}.{schema}"
+    prefix = f"{quote(catalog(db))}.{quote(schema)}"  # a catalog may hold dots or spaces
     datasets = []
     for table in (CLAIMS, CUSTOMERS):
         dataset: dict[str, Any] = {
-            "input_table": f"{prefix}.{table}{suffix}",
-            "output_table": f"{prefix}.{table}{suffix}{output_suffix}",
+            "input_table": f"{prefix}.{quote(table + suffix)}",
+            "output_table": f"{prefix}.{quote(table + suffix + output_suffix)}",
             "columns": {"policy_number": {"join_key": True}},
         }
         if table == CUSTOMERS and customer_rows is not None:
@@ -55,6 +56,7 @@ def read_frames(db: Connector, config: dict[str, Any], key: str) -> tuple[pd.Dat
     frames = []
     for dataset in config["datasets"]:
         found = db.find_table(dataset[key])
-        assert isinstance(found, TableName), f"{dataset[key]} was just written"
+        if found is None:
+            raise ReadError(f"{dataset[key]} is missing from the demo's database")
         frames.append(db.read_table(found).to_pandas())
     return tuple(frames)
