@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lookalike.demo.terminal import correlation_summary
+
 if TYPE_CHECKING:
     from lookalike.demo.run import DemoResult
 
@@ -54,13 +56,4 @@ def _metric_rows(result: DemoResult) -> list[dict]:
 
 
 def _metric_summary(result: DemoResult) -> list[dict]:
-    if result.metrics is None:
-        return []
-    rows = result.metrics[result.metrics["metric_type"] == "correlation_coefficient_difference"]
-    summary = []
-    for table, group in rows.groupby("table_name", sort=False):
-        worst = group.nlargest(3, "metric_value")
-        summary.append({"table": table, "pairs": len(group),
-                        "mean": group["metric_value"].mean(), "max": group["metric_value"].max(),
-                        "worst": [(r.columns, r.metric_value) for r in worst.itertuples()]})
-    return summary
+    return [] if result.metrics is None else correlation_summary(result.metrics)

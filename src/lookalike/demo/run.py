@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 from rich.console import Console
-from rich.table import Table
 
 from lookalike.demo import evaluation as fair
 from lookalike.demo.drift import FeatureDrift, drift
@@ -27,6 +26,7 @@ from lookalike.demo.lab import DATA, NOTEBOOK, catalog, load_lab, open_database,
 from lookalike.demo.prepare import AMOUNT, clean, join_claims, modes, plot_claim_amount
 from lookalike.demo.registry import Registered, load, register
 from lookalike.demo.synthesis import lab_config, read_frames, synthesise
+from lookalike.demo.terminal import arrow_table, evaluation_table, metrics_table, summary_table
 from lookalike.errors import InvalidOptionError, LookalikeError
 from lookalike.io.base import Connector
 
@@ -138,25 +138,14 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult
     require_extras(options.llm)
     # a log file or pipe gets wide tables rather than 80 wrapped columns
     console = console or Console(width=None if sys.stdout.isatty() else 120)
-    result = DemoResult(options)
-    steps = Steps(console, result)
-    output = options.output
-    output.mkdir(parents=True, exist_ok=True)
-    _clear_earlier_run(output)
-    with open_database(options.database, output) as db:
-        real = _set_up(steps, db, result)
-        _fake_rows(steps, db, real, options, result, console)
-        synthetic = _synthesise(steps, db, options, result, console)
-        stacked, fill = _prepare(steps, db, real, synthetic, result)
-        _lab_model(steps, stacked, options, result, console)
-        _evaluate(steps, db, real, options, result, console)
-        model, trained_on = _register(steps, db, real, synthetic, fill, options, result,
-                                      console)
-        _drift(steps, real, fill, model, trained_on, result)
+    options.output.mkdir(parents=True, exist_ok=True)
+    _clear_earlier_run(options.output)
+    with open_database(options.database, options.output) as db:
+        result = _Demo(options, db, console).run()
     from lookalike.demo.page import write_page
 
-    result.paths["summary"] = output / "summary.json"
-    result.paths["report"] = output / "report.html"
+    result.paths["summary"] = options.output / "summary.json"
+    result.paths["report"] = options.output / "report.html"
     _write_atomically(result.paths["summary"],
                       json.dumps(result.to_dict(), indent=2, default=str))
     write_page(result, result.paths["report"])
@@ -195,208 +184,181 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _set_up(steps: Steps, db: Connector, result: DemoResult) -> dict[str, pd.DataFrame]:
-    with steps.run("Set up the database") as step:
-        tables = load_lab(db)
-        result.database = catalog(db)
-        real = {name: db.read_table(table).to_pandas() for name, table in tables.items()}
-        loaded = ", ".join(f"{name} {len(frame):,}" for name, frame in real.items())
-        step.outcome = f"{result.database}.{DATA}: {loaded} rows"
-    if result.options.database is None:
-        result.paths["database"] = result.options.output / f"{result.database}.duckdb"
-    return real
+class _Demo:
+    """One run: the open database, the console, what the steps found so far, and the result."""
+
+    def __init__(self, options: DemoOptions, db: Connector, console: Console) -> None:
+        self.options, self.db, self.console = options, db, console
+        self.result = DemoResult(options)
+        self.steps = Steps(console, self.result)
+        self.real: dict[str, pd.DataFrame] = {}
+        self.synthetic: dict[str, pd.DataFrame] = {}
+        self.fill: dict[str, str] = {}
+
+    def run(self) -> DemoResult:
+        self.set_up()
+        self.fake_rows()
+        self.synthesise()
+        stacked = self.prepare()
+        self.lab_model(stacked)
+        self.evaluate()
+        model, trained_on = self.register()
+        self.check_drift(model, trained_on)
+        return self.result
+
+    def joined(self, name: str = "CLAIM_DATA", synthetic: bool = False) -> pd.DataFrame:
+        tables = self.synthetic if synthetic else self.real
+        return join_claims(tables[name], self.real["CUSTOMER_DATA"] if name == "CLAIM_DATA_NEW"
+                           else tables["CUSTOMER_DATA"], synthetic=synthetic)
+
+    def set_up(self) -> None:
+        with self.steps.run("Set up the database") as step:
+            tables = load_lab(self.db)
+            self.result.database = catalog(self.db)
+            self.real = {name: self.db.read_table(table).to_pandas()
+                         for name, table in tables.items()}
+            loaded = ", ".join(f"{name} {len(frame):,}" for name, frame in self.real.items())
+            step.outcome = f"{self.result.database}.{DATA}: {loaded} rows"
+        if self.options.database is None:
+            self.result.paths["database"] = (self.options.output
+                                             / f"{self.result.database}.duckdb")
+
+    def fake_rows(self) -> None:
+        with self.steps.run("LLM route: fake customers from the schema") as step:
+            if not self.options.llm:
+                step.outcome = "skipped (--skip-llm)"
+                return
+            customers = pa.Table.from_pandas(self.real["CUSTOMER_DATA"], preserve_index=False)
+            rows, table = llm_customers(self.db, customers, self.options.llm_rows,
+                                        seed=self.options.seed, progress=self.options.progress,
+                                        log=self.console.print)
+            self.result.llm_rows = rows
+            self.console.print(arrow_table(rows, f"{table.schema}.{table.table}"))
+            step.outcome = f"{rows.num_rows} valid rows in {table.schema}.{table.table}"
+
+    def synthesise(self) -> None:
+        with self.steps.run("Statistical route: GENERATE_SYNTHETIC_DATA") as step:
+            config = lab_config(self.db, seed=self.options.seed)
+            paths = self.result.paths
+            paths["quality_reports"] = self.options.output / "reports"
+            paths["metrics"] = self.options.output / "metrics.csv"
+            metrics = synthesise(self.db, config, report=paths["quality_reports"],
+                                 progress=self.options.progress)
+            self.result.metrics = metrics
+            metrics.to_csv(paths["metrics"], index=False)
+            self.console.print(metrics_table(metrics))
+            claims, customers = read_frames(self.db, config, "output_table")
+            self.synthetic = {"CLAIM_DATA": claims, "CUSTOMER_DATA": customers}
+            step.outcome = (f"{len(claims):,} synthetic claims, {len(customers):,} synthetic "
+                            f"customers")
+
+    def prepare(self) -> pd.DataFrame:
+        """Real and synthetic claims joined, marked, stacked and cleaned, as the lab does."""
+        with self.steps.run("Join, mark IS_SYNTHETIC, clean, plot CLAIM_AMOUNT") as step:
+            real, synthetic = self.joined(), self.joined(synthetic=True)
+            self.fill = modes(real)
+            stacked = clean(pd.concat([real, synthetic], ignore_index=True), self.fill)
+            write_arrow(self.db, NOTEBOOK, STACKED,
+                        pa.Table.from_pandas(stacked, preserve_index=False))
+            plot = plot_claim_amount(real[AMOUNT], synthetic[AMOUNT],
+                                     self.options.output / "claim_amount.png")
+            self.result.paths["plot"] = plot
+            step.outcome = (f"{NOTEBOOK}.{STACKED}: {len(real):,} real + "
+                            f"{len(synthetic):,} synthetic rows; {plot.name}")
+        return stacked
+
+    def lab_model(self, stacked: pd.DataFrame) -> None:
+        title = "Train the lab's model (XGBoost, grid search) on real + synthetic"
+        with self.steps.run(title) as step:
+            search = grid_search(*features(stacked), grid=self.options.grid,
+                                 seed=self.options.seed)
+            params = _params(search)
+            self.result.lab_model = {"cv_auc": float(search.best_score_), "params": params,
+                                     "rows": len(stacked),
+                                     "candidates": len(search.cv_results_["params"])}
+            step.outcome = (f"cross-validated ROC AUC {search.best_score_:.3f}, best of "
+                            f"{self.result.lab_model['candidates']} settings (the lab's figure: "
+                            f"its folds hold synthetic rows too; step 6 tests on real ones)")
+            self.console.print(f"      best settings: {params}")
+
+    def evaluate(self) -> None:
+        options = self.options
+        title = (f"Evaluate on held-out real claims ({options.seeds} seeds, "
+                 f"{options.holdout_share:.0%} of customers held out)")
+        with self.steps.run(title) as step:
+            evaluation = fair.evaluate_fairly(
+                self.db, self.real["CLAIM_DATA"], self.real["CUSTOMER_DATA"],
+                seeds=range(options.seeds), padding=options.padding, grid=options.grid,
+                holdout_share=options.holdout_share,
+                on_seed=lambda seed: self.console.print(f"      seed {seed} done"))
+            self.result.evaluation = evaluation
+            self.console.print(evaluation_table(evaluation))
+            best = evaluation.best()
+            verdict = (f"{best.variant} clearly helps: {best.auc}" if best.variant != fair.REAL
+                       else "no training set with synthetic rows clearly helps")
+            step.outcome = f"real only ROC AUC {evaluation.summary(fair.REAL).auc}; {verdict}"
+
+    def register(self) -> tuple[Any, pd.DataFrame]:
+        """The training set step 6 chose, rebuilt from all the real data, grid-searched,
+        registered, and loaded back from the registry."""
+        with self.steps.run("Register the best model (MLflow, SQLite backend)") as step:
+            best = self.result.evaluation.best()
+            x, y = features(clean(self.final_training(best.variant), self.fill))
+            search = grid_search(x, y, grid=self.options.grid, seed=self.options.seed)
+            folder = self.options.output / "mlflow"
+            registered = register(
+                search.best_estimator_, x.head(5), folder, params=_params(search),
+                metrics={"cv_roc_auc": float(search.best_score_), **_recipe_metrics(best)},
+                tags={"training_set": best.variant, "training_rows": str(len(x))})
+            self.result.registered = registered
+            self.result.paths["registry"] = folder / "mlflow.db"
+            step.outcome = f"{registered.uri}, trained on {best.variant} ({len(x):,} rows)"
+            self.console.print(f"      load it back: {registered.load_hint()}")
+            return load(registered, folder), x
+
+    def final_training(self, variant: str) -> pd.DataFrame:
+        """`variant`'s training set from all the real rows (and k x synthetic ones)."""
+        real = self.joined()
+        if variant == fair.REAL:
+            return real
+        k = next((k for k in self.options.padding if fair.padded(k) == variant), 1)
+        synthetic = self.joined(synthetic=True)
+        if k > 1:
+            config = lab_config(self.db, output_suffix=f"_SYNTHETIC_{k}X", seed=self.options.seed,
+                                customer_rows=k * len(self.real["CUSTOMER_DATA"]))
+            synthesise(self.db, config)
+            claims, customers = read_frames(self.db, config, "output_table")
+            synthetic = join_claims(claims, customers, synthetic=True)
+        if variant == fair.SYNTHETIC:
+            return synthetic
+        return pd.concat([real, synthetic], ignore_index=True)
+
+    def check_drift(self, model: Any, trained_on: pd.DataFrame) -> None:
+        from sklearn.metrics import accuracy_score, roc_auc_score
+
+        with self.steps.run("Score the new claims and check drift (PSI)") as step:
+            x, y = features(clean(self.joined("CLAIM_DATA_NEW"), self.fill))
+            chance = model.predict_proba(x)[:, 1]
+            result = self.result
+            result.new_claims = {"rows": len(x), "roc_auc": float(roc_auc_score(y, chance)),
+                                 "accuracy": float(accuracy_score(y, chance >= 0.5)),
+                                 "fraud_share_predicted": float((chance >= 0.5).mean()),
+                                 "fraud_share": float(y.mean())}
+            result.drift = drift(trained_on, x)
+            shifted = [d for d in result.drift if d.psi >= 0.1]
+            step.outcome = (f"{len(x)} new claims: ROC AUC {result.new_claims['roc_auc']:.3f}; "
+                            f"{len(shifted)} of {len(result.drift)} features shifted, most "
+                            f"{result.drift[0].feature} (PSI {result.drift[0].psi:.2f})")
 
 
-def _fake_rows(steps: Steps, db: Connector, real: dict[str, pd.DataFrame],
-               options: DemoOptions, result: DemoResult, console: Console) -> None:
-    with steps.run("LLM route: fake customers from the schema") as step:
-        if not options.llm:
-            step.outcome = "skipped (--skip-llm)"
-            return
-        customers = pa.Table.from_pandas(real["CUSTOMER_DATA"], preserve_index=False)
-        rows, table = llm_customers(db, customers, options.llm_rows, seed=options.seed,
-                                    progress=options.progress, log=console.print)
-        result.llm_rows = rows
-        console.print(arrow_table(rows, f"{table.schema}.{table.table}"))
-        step.outcome = f"{rows.num_rows} valid rows in {table.schema}.{table.table}"
+def _params(search: Any) -> dict[str, Any]:
+    return {name.removeprefix("model__"): value for name, value in search.best_params_.items()}
 
 
-def _synthesise(steps: Steps, db: Connector, options: DemoOptions, result: DemoResult,
-                console: Console) -> dict[str, pd.DataFrame]:
-    with steps.run("Statistical route: GENERATE_SYNTHETIC_DATA") as step:
-        config = lab_config(db, seed=options.seed)
-        reports = options.output / "reports"
-        metrics = synthesise(db, config, report=reports, progress=options.progress)
-        result.metrics = metrics
-        result.paths["metrics"] = options.output / "metrics.csv"
-        result.paths["quality_reports"] = reports
-        metrics.to_csv(result.paths["metrics"], index=False)
-        console.print(metrics_table(metrics))
-        claims, customers = read_frames(db, config, "output_table")
-        step.outcome = (f"{len(claims):,} synthetic claims, {len(customers):,} synthetic "
-                        f"customers")
-    return {"CLAIM_DATA": claims, "CUSTOMER_DATA": customers}
-
-
-def _prepare(steps: Steps, db: Connector, real: dict[str, pd.DataFrame],
-             synthetic: dict[str, pd.DataFrame], result: DemoResult
-             ) -> tuple[pd.DataFrame, dict[str, str]]:
-    with steps.run("Join, mark IS_SYNTHETIC, clean, plot CLAIM_AMOUNT") as step:
-        real_joined = join_claims(real["CLAIM_DATA"], real["CUSTOMER_DATA"], synthetic=False)
-        synthetic_joined = join_claims(synthetic["CLAIM_DATA"], synthetic["CUSTOMER_DATA"],
-                                       synthetic=True)
-        fill = modes(real_joined)
-        stacked = clean(pd.concat([real_joined, synthetic_joined], ignore_index=True), fill)
-        write_arrow(db, NOTEBOOK, STACKED, pa.Table.from_pandas(stacked, preserve_index=False))
-        plot = plot_claim_amount(real_joined[AMOUNT], synthetic_joined[AMOUNT],
-                                 result.options.output / "claim_amount.png")
-        result.paths["plot"] = plot
-        step.outcome = (f"{NOTEBOOK}.{STACKED}: {len(real_joined):,} real + "
-                        f"{len(synthetic_joined):,} synthetic rows; {plot.name}")
-    return stacked, fill
-
-
-def _lab_model(steps: Steps, stacked: pd.DataFrame, options: DemoOptions,
-               result: DemoResult, console: Console) -> None:
-    with steps.run("Train the lab's model (XGBoost, grid search) on real + synthetic") as step:
-        x, y = features(stacked)
-        search = grid_search(x, y, grid=options.grid, seed=options.seed)
-        params = {k.removeprefix("model__"): v for k, v in search.best_params_.items()}
-        result.lab_model = {"cv_auc": float(search.best_score_), "params": params,
-                            "rows": len(x), "candidates": len(search.cv_results_["params"])}
-        step.outcome = (f"cross-validated ROC AUC {search.best_score_:.3f}, best of "
-                        f"{result.lab_model['candidates']} settings (the lab's figure: its folds "
-                        f"hold synthetic rows too; step 6 tests on real ones)")
-        console.print(f"      best settings: {params}")
-
-
-def _evaluate(steps: Steps, db: Connector, real: dict[str, pd.DataFrame],
-              options: DemoOptions, result: DemoResult, console: Console) -> None:
-    title = (f"Evaluate on held-out real claims ({options.seeds} seeds, "
-             f"{options.holdout_share:.0%} of customers held out)")
-    with steps.run(title) as step:
-        evaluation = fair.evaluate_fairly(
-            db, real["CLAIM_DATA"], real["CUSTOMER_DATA"], seeds=range(options.seeds),
-            padding=options.padding, grid=options.grid, holdout_share=options.holdout_share,
-            on_seed=lambda seed: console.print(f"      seed {seed} done"))
-        result.evaluation = evaluation
-        console.print(evaluation_table(evaluation))
-        best = evaluation.best()
-        real_only = evaluation.summary(fair.REAL)
-        verdict = (f"{best.variant} clearly helps: {best.auc}" if best.variant != fair.REAL
-                   else "no training set with synthetic rows clearly helps")
-        step.outcome = f"real only ROC AUC {real_only.auc}; {verdict}"
-
-
-def _register(steps: Steps, db: Connector, real: dict[str, pd.DataFrame],
-              synthetic: dict[str, pd.DataFrame], fill: dict[str, str], options: DemoOptions,
-              result: DemoResult, console: Console) -> tuple[Any, pd.DataFrame]:
-    """The best training set of step 6, rebuilt from all the real data, grid-searched,
-    registered, and loaded back from the registry."""
-    with steps.run("Register the best model (MLflow, SQLite backend)") as step:
-        best = result.evaluation.best()
-        frame = _final_training(db, best.variant, real, synthetic, options)
-        x, y = features(clean(frame, fill))
-        search = grid_search(x, y, grid=options.grid, seed=options.seed)
-        folder = options.output / "mlflow"
-        registered = register(
-            search.best_estimator_, x.head(5), folder,
-            params={k.removeprefix("model__"): v for k, v in search.best_params_.items()},
-            metrics={"cv_roc_auc": float(search.best_score_),
-                     # measured for this training recipe in step 6, not for this very model
-                     "recipe_heldout_real_roc_auc": best.auc.mean,
-                     **({"recipe_heldout_real_roc_auc_low": best.auc.low,
-                         "recipe_heldout_real_roc_auc_high": best.auc.high}
-                        if best.auc.low is not None else {})},
-            tags={"training_set": best.variant, "training_rows": str(len(x))})
-        model = load(registered, folder)
-        result.registered = registered
-        result.paths["registry"] = folder / "mlflow.db"
-        step.outcome = f"{registered.uri}, trained on {best.variant} ({len(x):,} rows)"
-        console.print(f"      load it back: {registered.load_hint()}")
-    return model, x
-
-
-def _final_training(db: Connector, variant: str, real: dict[str, pd.DataFrame],
-                    synthetic: dict[str, pd.DataFrame], options: DemoOptions) -> pd.DataFrame:
-    real_joined = join_claims(real["CLAIM_DATA"], real["CUSTOMER_DATA"], synthetic=False)
-    if variant == fair.REAL:
-        return real_joined
-    k = next((k for k in options.padding if fair.padded(k) == variant), 1)
-    if k > 1:
-        config = lab_config(db, output_suffix=f"_SYNTHETIC_{k}X", seed=options.seed,
-                            customer_rows=k * len(real["CUSTOMER_DATA"]))
-        synthesise(db, config)
-        synthetic_claims, synthetic_customers = read_frames(db, config, "output_table")
-    else:
-        synthetic_claims, synthetic_customers = synthetic["CLAIM_DATA"], synthetic["CUSTOMER_DATA"]
-    synthetic_joined = join_claims(synthetic_claims, synthetic_customers, synthetic=True)
-    if variant == fair.SYNTHETIC:
-        return synthetic_joined
-    return pd.concat([real_joined, synthetic_joined], ignore_index=True)
-
-
-def _drift(steps: Steps, real: dict[str, pd.DataFrame], fill: dict[str, str], model: Any,
-           trained_on: pd.DataFrame, result: DemoResult) -> None:
-    from sklearn.metrics import accuracy_score, roc_auc_score
-
-    with steps.run("Score the new claims and check drift (PSI)") as step:
-        new = clean(join_claims(real["CLAIM_DATA_NEW"], real["CUSTOMER_DATA"], synthetic=False),
-                    fill)
-        x, y = features(new)
-        chance = model.predict_proba(x)[:, 1]
-        result.new_claims = {"rows": len(x), "roc_auc": float(roc_auc_score(y, chance)),
-                             "accuracy": float(accuracy_score(y, chance >= 0.5)),
-                             "fraud_share_predicted": float((chance >= 0.5).mean()),
-                             "fraud_share": float(y.mean())}
-        result.drift = drift(trained_on, x)
-        shifted = [d for d in result.drift if d.psi >= 0.1]
-        step.outcome = (f"{len(x)} new claims: ROC AUC {result.new_claims['roc_auc']:.3f}; "
-                        f"{len(shifted)} of {len(result.drift)} features shifted, most "
-                        f"{result.drift[0].feature} (PSI {result.drift[0].psi:.2f})")
-
-
-# -- tables for the terminal -----------------------------------------------------------------
-
-def arrow_table(table: pa.Table, title: str) -> Table:
-    shown = Table(title=title)
-    for name in table.column_names:
-        shown.add_column(name)
-    for row in table.to_pylist():
-        shown.add_row(*("" if value is None else str(value) for value in row.values()))
-    return shown
-
-
-def metrics_table(metrics: pd.DataFrame) -> Table:
-    """The procedure's metrics per output table (every row is in metrics.csv)."""
-    shown = Table(title="GENERATE_SYNTHETIC_DATA: correlation_coefficient_difference")
-    for column in ("table", "pairs", "mean", "max", "at"):
-        shown.add_column(column)
-    correlations = metrics[metrics["metric_type"] == "correlation_coefficient_difference"]
-    for table, rows in correlations.groupby("table_name", sort=False):
-        worst = rows.loc[rows["metric_value"].idxmax()]
-        shown.add_row(str(table), str(len(rows)), f"{rows['metric_value'].mean():.3f}",
-                      f"{worst['metric_value']:.3f}", str(worst["columns"]))
-    return shown
-
-
-def evaluation_table(evaluation: fair.Evaluation) -> Table:
-    shown = Table(title=f"Held-out real claims, {len(evaluation.seeds)} seeds: mean "
-                        f"[95% interval]")
-    for column in ("training set", "rows", "ROC AUC", "accuracy", "AUC vs real only",
-                   "verdict"):
-        shown.add_column(column)
-    for s in evaluation.summaries:
-        shown.add_row(s.variant, f"{s.train_rows:,}", str(s.auc), str(s.accuracy),
-                      "" if s.gain is None else str(s.gain), s.verdict)
-    return shown
-
-
-def summary_table(result: DemoResult) -> Table:
-    shown = Table(title="lookalike demo: summary")
-    for column in ("step", "seconds", "result"):
-        shown.add_column(column)
-    for step in result.steps:
-        shown.add_row(f"{step.number}. {step.title}", f"{step.seconds:.1f}", step.outcome)
-    shown.add_row("total", f"{sum(s.seconds for s in result.steps):.1f}", "")
-    return shown
+def _recipe_metrics(best: fair.VariantSummary) -> dict[str, float]:
+    """Step 6's score of the training recipe (not of this very model), with its interval."""
+    metrics = {"recipe_heldout_real_roc_auc": best.auc.mean}
+    if best.auc.low is not None:
+        metrics |= {"recipe_heldout_real_roc_auc_low": best.auc.low,
+                    "recipe_heldout_real_roc_auc_high": best.auc.high}
+    return metrics
