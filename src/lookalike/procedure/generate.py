@@ -258,12 +258,18 @@ def _relationship_reports(plans: list[Plan], outputs: list[_Output],
     for relationship in relationships:
         parent, child = by_source[relationship.parent], by_source[relationship.child]
         report_relationship_for_output(
-            db.read_table(plans[parent].source), db.read_table(plans[child].source),
+            _learnt_from(plans[parent], outputs[parent], db),
+            _learnt_from(plans[child], outputs[child], db),
             db.read_table(plans[parent].output), db.read_table(plans[child].output), folder,
             parent=str(plans[parent].output), child=str(plans[child].output),
             parent_key=relationship.parent_key, child_key=relationship.child_key,
             parent_columns=_measured(plans[parent], outputs[parent]),
             child_columns=_measured(plans[child], outputs[child]))
+
+
+def _learnt_from(plan: Plan, output: _Output, db: Connector) -> pa.Table:
+    """The real rows the model learnt from: with the similarity filter, its training split."""
+    return output.split[0] if output.split is not None else db.read_table(plan.source)
 
 
 def _measured(plan: Plan, output: _Output) -> list[str]:
