@@ -47,7 +47,9 @@ class PrivacyMetrics:
     dcr_holdout: np.ndarray  # distance of each holdout row to its nearest train row
     nndr_synthetic: np.ndarray  # nearest / second-nearest train distance ratio, synthetic rows
     nndr_holdout: np.ndarray
-    rows_used: int  # rows sampled for the computation (state it in reports)
+    # training and holdout rows sampled for DCR and NNDR (state it in reports); membership
+    # inference scores every training row up to max_rows against the same holdout rows
+    rows_used: int
 
     def summary(self) -> dict[str, float]:
         """The headline floats, plus the median and 5th percentile of each distribution."""
