@@ -27,12 +27,15 @@ ENGINES = ("duckdb", "postgresql")
 
 def open_database(database: str | None, output: Path) -> Connector:
     """The demo's database: `database` (a URL), or the DuckDB file
-    `output/BUILD_LONDON_25.duckdb`, created when missing."""
+    `output/BUILD_LONDON_25.duckdb`; a DuckDB file is created when missing."""
     if database is None:
         output.mkdir(parents=True, exist_ok=True)
-        path = output / f"{DATABASE}.duckdb"
-        duckdb.connect(str(path)).close()  # creates the file; its catalog is named after it
-        database = f"duckdb:///{path}"
+        database = f"duckdb:///{output / DATABASE}.duckdb"
+    if database.startswith("duckdb:///") and database != "duckdb:///:memory:":
+        path = Path(database[len("duckdb:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        duckdb.connect(str(path)).close()  # the demo creates its database; the catalog is named
+        # after the file
     db = connect(database)
     if db.engine not in ENGINES:
         db.close()
