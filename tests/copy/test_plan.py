@@ -13,3 +13,20 @@ def test_repeated_lines_of_an_order_take_the_next_free_line_number() -> None:
     renumbered = _renumber(items, ["order_id", "line"], "line")
     assert renumbered.column("line").to_pylist() == [1, 2, 3, 3, 4, 32767, 32767]
     assert renumbered.schema == items.schema  # past int16: left for the duplicate check
+
+
+def test_a_drawn_self_reference_is_a_forest() -> None:
+    import numpy as np
+
+    from lookalike.copy.plan import _earlier_rows
+
+    parents = _earlier_rows(2_000, np.random.default_rng(0))
+    assert (parents < 0).sum() == 1  # one root
+    depth = np.zeros(len(parents), dtype=int)
+    for row in range(len(parents)):  # every chain of parents ends at the root
+        node, steps = row, 0
+        while parents[node] >= 0:
+            node, steps = parents[node], steps + 1
+            assert steps < len(parents)
+        depth[row] = steps
+    assert 3 < depth.mean() < 15  # a bushy tree (about ln n deep), not a chain

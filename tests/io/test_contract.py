@@ -221,3 +221,29 @@ def test_reads_stream_in_batches(db) -> None:
     batches = list(db.read_batches(db.find_table("many"), batch_rows=1000))
     assert sum(b.num_rows for b in batches) == 2500
     assert max(b.num_rows for b in batches) <= 1000
+
+
+def test_a_self_reference_loads_whatever_the_row_order(db) -> None:
+    """Children may arrive before their parents: the key is declared and holds after the load
+    (DuckDB, which checks row by row, gets the rows level by level)."""
+    name = db.new_table_name("staff")
+    info = TableInfo(name, "arrow", (Column("id", "int64", pa.int64(), nullable=False),
+                                     Column("boss", "int64", pa.int64())), primary_key=("id",))
+    rows = pa.table({"id": pa.array([1, 2, 3, 4, 5, 6], pa.int64()),
+                     "boss": pa.array([3, None, 2, 1, 1, 5], pa.int64())})
+    own = ForeignKey(("boss",), name, ("id",))
+    db.write_tables([TableWrite(name, info, lambda: iter(rows.to_batches()),
+                                late_foreign_keys=(own,))])
+    written = db.describe(db.find_table("staff"))
+    assert [fk.columns for fk in written.foreign_keys] == [("boss",)]
+    assert sorted(db.read_table(written.name).column("id").to_pylist()) == [1, 2, 3, 4, 5, 6]
+
+
+def test_self_reference_levels_order_rows_after_their_parents() -> None:
+    from lookalike.io.duckdb import self_reference_levels
+
+    rows = pa.table({"id": [1, 2, 3, 4], "boss": pa.array([3, None, 2, 1], pa.int64())})
+    own = (ForeignKey(("boss",), TableName("d", "s", "t"), ("id",)),)
+    assert self_reference_levels(rows, own).tolist() == [2, 0, 1, 3]
+    loop = pa.table({"id": [1, 2], "boss": [2, 1]})
+    assert self_reference_levels(loop, own) is None

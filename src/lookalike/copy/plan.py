@@ -351,6 +351,11 @@ def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str
     nulls = pa.array(rng.random(rows) < null_rate)
     if d.shared:
         picks = pool.take(_draw_within(table, list(d.shared), pool, rng))
+    elif d.parent == d.child and len(pool) == rows:  # a key column never NULL: pool is table
+        earlier = _earlier_rows(rows, rng)
+        nulls = pc.or_(nulls, pa.array(earlier < 0))
+        # a NOT NULL self-reference keeps one root pointing at itself, as its real one must
+        picks = pool.take(pa.array(np.where(earlier >= 0, earlier, np.arange(rows))))
     else:
         picks = pool.take(pa.array(rng.integers(0, len(pool), rows))) if len(pool) else None
     for column in d.columns:
@@ -364,6 +369,16 @@ def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str
                 values = pc.if_else(nulls, pa.scalar(None, values.type), values)
         table = set_column(table, column, values)
     return table
+
+
+def _earlier_rows(rows: int, rng: np.random.Generator) -> np.ndarray:
+    """For each row, a row drawn uniformly from those before it in a random order (-1 for the
+    first): a self-reference drawn this way is a forest, as org charts and category trees are,
+    with no row its own ancestor (and a database that checks row by row can load it)."""
+    rank = rng.permutation(rows)
+    order = np.argsort(rank)
+    earlier = order[(rng.random(rows) * rank).astype(np.int64)]
+    return np.where(rank > 0, earlier, -1)
 
 
 def _draw_within(table: pa.Table, columns: list[str], pool: pa.Table,

@@ -20,6 +20,8 @@ from types import TracebackType
 from typing import Self
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from lookalike.errors import ConfigError, ReadError
@@ -245,14 +247,20 @@ class DuckDBConnector:
 
     def write_tables(self, writes: Sequence[TableWrite], *, replace: bool = False) -> None:
         """Create and fill every table, parents first, with primary keys, unique constraints
-        and foreign keys (declared in CREATE TABLE, as DuckDB requires), in one transaction."""
+        and foreign keys (declared in CREATE TABLE, as DuckDB requires), in one transaction.
+
+        DuckDB checks a foreign key against rows already in the table, not rows of the same
+        INSERT, and cannot add one to an existing table. So a self-reference is declared and its
+        rows are inserted level by level (rows whose parent row is in, then their children);
+        a key that closes a cycle between tables cannot be declared (a warning says so)."""
         ordered = order_writes(writes)
         for write in ordered:
             for fk in write.late_foreign_keys:
-                warnings.warn(f"{write.output}: foreign key ({', '.join(fk.columns)}) -> "
-                              f"{fk.parent.table} is not declared: DuckDB checks a "
-                              f"self-reference or a cycle row by row, which a bulk load breaks",
-                              UserWarning, stacklevel=2)
+                if fk.parent != write.output:
+                    warnings.warn(f"{write.output}: foreign key ({', '.join(fk.columns)}) -> "
+                                  f"{fk.parent.table} is not declared: it closes a cycle, and "
+                                  f"DuckDB cannot add a foreign key to a loaded table",
+                                  UserWarning, stacklevel=2)
         self.connection.begin()
         try:
             for write in ordered:
@@ -262,9 +270,7 @@ class DuckDBConnector:
                         raise WriteError(f"{existing} already exists in {self.url}; pass "
                                          f"--replace to overwrite it")
                     self.connection.execute(f"DROP TABLE {existing.sql}")
-                self.connection.execute(_create_table(write))
-                write.rows = self._insert(write.output, write.info.arrow_schema,
-                                          write.batches())
+                self._create_and_fill(write)
             self.connection.commit()
         except BaseException as error:
             self.connection.rollback()
@@ -272,6 +278,25 @@ class DuckDBConnector:
                 raise
             raise WriteError(f"writing to {self.url} failed, nothing was written: "
                              f"{str(error).splitlines()[0]}") from error
+
+    def _create_and_fill(self, write: TableWrite) -> None:
+        own = [fk for fk in write.late_foreign_keys if fk.parent == write.output]
+        if not own:
+            self.connection.execute(_create_table(write))
+            write.rows = self._insert(write.output, write.info.arrow_schema, write.batches())
+            return
+        rows = pa.Table.from_batches(list(write.batches()), schema=write.info.arrow_schema)
+        levels = self_reference_levels(rows, own)
+        if levels is None:
+            warnings.warn(f"{write.output}: the self-reference ({', '.join(own[0].columns)}) is "
+                          f"not declared: some rows point at themselves or round in a loop",
+                          UserWarning, stacklevel=3)
+            own = []
+        self.connection.execute(_create_table(write, own))
+        by_level = [rows] if levels is None else [
+            rows.filter(pa.array(levels == level)) for level in range(int(levels.max()) + 1)]
+        write.rows = sum(self._insert(write.output, write.info.arrow_schema,
+                                      part.to_batches()) for part in by_level)
 
     def _insert(self, table: TableName, schema: pa.Schema,
                 batches: Iterable[pa.RecordBatch]) -> int:
@@ -329,14 +354,37 @@ def column_type(column: Column, source_engine: str) -> str:
     return simple.get(kind, "VARCHAR")
 
 
-def _create_table(write: TableWrite) -> str:
+def self_reference_levels(rows: pa.Table, foreign_keys: Sequence[ForeignKey]
+                          ) -> np.ndarray | None:
+    """Per row, the length of its chain of parent rows within the table (0: none, or NULL);
+    None when a row points at itself or the references loop."""
+    parents = []
+    for fk in foreign_keys:
+        keys = pd.MultiIndex.from_frame(rows.select(list(fk.parent_columns)).to_pandas())
+        refs = rows.select(list(fk.columns)).to_pandas()
+        position = keys.get_indexer(pd.MultiIndex.from_frame(refs))
+        position[refs.isna().any(axis=1).to_numpy()] = -1
+        parents.append(position)
+    levels = np.zeros(rows.num_rows, dtype=np.int64)
+    for _ in range(rows.num_rows + 1):
+        deeper = levels.copy()
+        for position in parents:
+            linked = position >= 0
+            deeper[linked] = np.maximum(deeper[linked], levels[position[linked]] + 1)
+        if np.array_equal(deeper, levels):
+            return levels
+        levels = deeper
+    return None
+
+
+def _create_table(write: TableWrite, late: Sequence[ForeignKey] = ()) -> str:
     info = write.info
     parts = [f"{quote(c.name)} {column_type(c, info.engine)}"
              + (" NOT NULL" if not c.nullable and c.supported else "") for c in info.columns]
     if info.primary_key:
         parts.append(f"PRIMARY KEY ({', '.join(quote(c) for c in info.primary_key)})")
     parts.extend(f"UNIQUE ({', '.join(quote(c) for c in columns)})" for columns in info.unique)
-    for fk in write.foreign_keys:
+    for fk in (*write.foreign_keys, *late):
         parts.append(f"FOREIGN KEY ({', '.join(quote(c) for c in fk.columns)}) REFERENCES "
                      f"{quote(fk.parent.schema)}.{quote(fk.parent.table)} "
                      f"({', '.join(quote(c) for c in fk.parent_columns)})")
