@@ -30,3 +30,15 @@ def test_a_drawn_self_reference_is_a_forest() -> None:
             assert steps < len(parents)
         depth[row] = steps
     assert 3 < depth.mean() < 15  # a bushy tree (about ln n deep), not a chain
+
+
+def test_a_drawn_self_reference_stays_within_its_group() -> None:
+    import numpy as np
+
+    from lookalike.copy.plan import _earlier_rows
+
+    groups = np.repeat([7, 3, 9], [5, 1, 300])
+    parents = _earlier_rows(len(groups), np.random.default_rng(1), groups)
+    assert (parents < 0).sum() == 3  # one root per group
+    linked = parents >= 0
+    assert (groups[parents[linked]] == groups[linked]).all()

@@ -349,13 +349,15 @@ def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str
     pool = pool.filter(pc.invert(any_null(pool, d.columns)))
     rows = table.num_rows
     nulls = pa.array(rng.random(rows) < null_rate)
-    if d.shared:
-        picks = pool.take(_draw_within(table, list(d.shared), pool, rng))
-    elif d.parent == d.child and len(pool) == rows:  # a key column never NULL: pool is table
-        earlier = _earlier_rows(rows, rng)
+    if d.parent == d.child and len(pool) == rows:  # a key column never NULL: pool is table
+        groups = None if not d.shared else table.select(list(d.shared)).to_pandas().groupby(
+            list(d.shared), dropna=False, sort=False).ngroup().to_numpy()
+        earlier = _earlier_rows(rows, rng, groups)
         nulls = pc.or_(nulls, pa.array(earlier < 0))
         # a NOT NULL self-reference keeps one root pointing at itself, as its real one must
         picks = pool.take(pa.array(np.where(earlier >= 0, earlier, np.arange(rows))))
+    elif d.shared:
+        picks = pool.take(_draw_within(table, list(d.shared), pool, rng))
     else:
         picks = pool.take(pa.array(rng.integers(0, len(pool), rows))) if len(pool) else None
     for column in d.columns:
@@ -371,14 +373,22 @@ def _fill_deferred(table: pa.Table, d: _Edge, info: TableInfo, data: Mapping[str
     return table
 
 
-def _earlier_rows(rows: int, rng: np.random.Generator) -> np.ndarray:
-    """For each row, a row drawn uniformly from those before it in a random order (-1 for the
-    first): a self-reference drawn this way is a forest, as org charts and category trees are,
-    with no row its own ancestor (and a database that checks row by row can load it)."""
-    rank = rng.permutation(rows)
-    order = np.argsort(rank)
-    earlier = order[(rng.random(rows) * rank).astype(np.int64)]
-    return np.where(rank > 0, earlier, -1)
+def _earlier_rows(rows: int, rng: np.random.Generator, groups: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """For each row, a row of its group (all rows without `groups`) drawn uniformly from those
+    before it in a random order, -1 for each group's first: a self-reference drawn this way is
+    a forest, as org charts and category trees are, with no row its own ancestor (and a
+    database that checks keys row by row can load it)."""
+    groups = np.zeros(rows, dtype=np.int64) if groups is None else groups
+    order = np.lexsort((rng.random(rows), groups))  # by group, random within one
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, rows]))
+    rank = np.arange(rows) - first
+    picked = order[first + (rng.random(rows) * rank).astype(np.int64)]
+    earlier = np.empty(rows, dtype=np.int64)
+    earlier[order] = np.where(rank > 0, picked, -1)
+    return earlier
 
 
 def _draw_within(table: pa.Table, columns: list[str], pool: pa.Table,
