@@ -136,6 +136,16 @@ def test_report_writes_a_relationship_report_for_the_parent_and_child(lab_url: s
     assert "<td>POLICY_NUMBER</td>" not in html  # pseudonymous keys are not compared
 
 
+def test_with_the_filter_the_relationship_report_has_the_held_out_families(
+        lab_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    config = {**LAB_TWO_TABLES, "seed": 3, "similarity_filter": True}
+    generate_synthetic_data(config, lab_url, report=folder)
+    html = (folder / "lab.DATA.CUSTOMER_DATA_SYNTHETIC--lab.DATA.CLAIM_DATA_SYNTHETIC.html"
+            ).read_text()
+    assert "holdout rows" in html and "fresh real data (holdout)" in html
+
+
 def test_the_similarity_filter_keeps_every_key_joined(lab: Path, lab_url: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     splits = []

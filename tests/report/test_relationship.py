@@ -71,6 +71,24 @@ def test_a_kept_dependence_across_the_join_scores_high_and_a_shuffled_one_low():
     assert kept.children_per_parent.ks == 0.0  # the shuffle moved values, not children
 
 
+def test_held_out_families_give_the_joined_scores_their_reference():
+    real, holdout = parents(400, seed=0), parents(400, seed=5)
+    per_parent = np.arange(400) % 3 + 1
+    synthetic = parents(400, seed=9)
+    metrics = evaluate_relationship(
+        real, children_of(real, per_parent), synthetic, children_of(synthetic, per_parent, 3),
+        parent_key="id", holdout_parent=holdout,
+        holdout_child=children_of(holdout, per_parent, seed=4))
+    assert metrics.joined.holdout_overall is not None
+    # synthetic families drawn like fresh ones score about as well as the held-out ones
+    assert metrics.joined.overall == pytest.approx(metrics.joined.holdout_overall, abs=0.03)
+    assert metrics.joined.privacy is not None
+    with pytest.raises(InvalidDataError, match="give both holdout tables"):
+        evaluate_relationship(real, children_of(real, per_parent), real,
+                              children_of(real, per_parent), parent_key="id",
+                              holdout_parent=holdout)
+
+
 def test_cross_table_pairs_are_those_of_one_parent_and_one_child_column():
     parent = parents(100)
     child = children_of(parent, np.ones(100, dtype=int))

@@ -264,7 +264,15 @@ def _relationship_reports(plans: list[Plan], outputs: list[_Output],
             parent=str(plans[parent].output), child=str(plans[child].output),
             parent_key=relationship.parent_key, child_key=relationship.child_key,
             parent_columns=_measured(plans[parent], outputs[parent]),
-            child_columns=_measured(plans[child], outputs[child]))
+            child_columns=_measured(plans[child], outputs[child]),
+            **_held_out_families(outputs[parent], outputs[child]))
+
+
+def _held_out_families(parent: _Output, child: _Output) -> dict[str, pa.Table]:
+    """With the similarity filter, the families it held out: the report's holdout."""
+    if parent.split is None or child.split is None or not parent.split[1].num_rows:
+        return {}
+    return {"holdout_parent": parent.split[1], "holdout_child": child.split[1]}
 
 
 def _learnt_from(plan: Plan, output: _Output, db: Connector) -> pa.Table:

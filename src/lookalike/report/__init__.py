@@ -80,16 +80,18 @@ def report_relationship_for_output(real_parent: Any, real_child: Any, synthetic_
                                    synthetic_child: Any, folder: str | Path, *, parent: str,
                                    child: str, parent_key: str, child_key: str,
                                    parent_columns: Sequence[str] | None = None,
-                                   child_columns: Sequence[str] | None = None, seed: int = 0
-                                   ) -> Path:
+                                   child_columns: Sequence[str] | None = None,
+                                   holdout_parent: Any = None, holdout_child: Any = None,
+                                   seed: int = 0) -> Path:
     """The relationship report of two output tables of `generate_synthetic_data`, named after
-    both: `folder/<parent>--<child>.html`."""
+    both: `folder/<parent>--<child>.html`; with the held-out families when there are some."""
     path = Path(folder) / f"{_file_name(parent)}--{_file_name(child)}.html"
     return report_relationship(
         real_parent, real_child, synthetic_parent, synthetic_child, path,
         parent_key=parent_key, child_key=child_key, parent_name=_short_name(parent),
         child_name=_short_name(child), parent_columns=parent_columns,
-        child_columns=child_columns, seed=seed,
+        child_columns=child_columns, holdout_parent=holdout_parent,
+        holdout_child=holdout_child, seed=seed,
         title=f"Relationship report: {parent} → {child}")[1]
 
 

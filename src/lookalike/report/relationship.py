@@ -37,7 +37,7 @@ from lookalike.report.fidelity import PairMetrics, average
 from lookalike.report.metrics import MAX_ROWS, QualityMetrics, _clean, evaluate
 from lookalike.report.render import MAX_LISTED_PAIRS, _pct, render_page, save_page, text_summary
 
-REAL, SYNTHETIC = "real", "synthetic"
+REAL, SYNTHETIC, HOLDOUT = "real", "synthetic", "holdout"
 
 
 @dataclass(frozen=True)
@@ -158,31 +158,38 @@ def evaluate_relationship(real_parent: Any, real_child: Any, synthetic_parent: A
                           parent_name: str = "parent", child_name: str = "child",
                           parent_columns: Sequence[str] | None = None,
                           child_columns: Sequence[str] | None = None,
+                          holdout_parent: Any = None, holdout_child: Any = None,
                           max_rows: int = MAX_ROWS, seed: int = 0) -> RelationshipMetrics:
     """Measure a synthetic parent/child pair of tables against the real pair.
 
     `parent_key` is the parent's join-key column, `child_key` the child's (default: the same
     name; either is found case-insensitively). `parent_columns` / `child_columns` restrict the
-    compared columns (default: all but the key). Tables are pandas DataFrames or pyarrow Tables.
+    compared columns (default: all but the key). `holdout_parent` / `holdout_child`: real
+    families the model did not learn from, joined the same way, give the joined table's scores
+    their fresh-real reference and its privacy measures. Tables are pandas DataFrames or pyarrow
+    Tables.
     """
     return _measure(real_parent, real_child, synthetic_parent, synthetic_child,
                     parent_key=parent_key, child_key=child_key, parent_name=parent_name,
                     child_name=child_name, parent_columns=parent_columns,
-                    child_columns=child_columns, max_rows=max_rows, seed=seed)[0]
+                    child_columns=child_columns, holdout=(holdout_parent, holdout_child),
+                    max_rows=max_rows, seed=seed)[0]
 
 
 def report_relationship(real_parent: Any, real_child: Any, synthetic_parent: Any,
                         synthetic_child: Any, path: str | Path, *, parent_key: str,
                         child_key: str | None = None, parent_name: str = "parent",
                         child_name: str = "child", parent_columns: Sequence[str] | None = None,
-                        child_columns: Sequence[str] | None = None, max_rows: int = MAX_ROWS,
-                        seed: int = 0, title: str | None = None
+                        child_columns: Sequence[str] | None = None,
+                        holdout_parent: Any = None, holdout_child: Any = None,
+                        max_rows: int = MAX_ROWS, seed: int = 0, title: str | None = None
                         ) -> tuple[RelationshipMetrics, Path]:
     """`evaluate_relationship`, then the HTML report: the metrics and the report's path."""
     metrics, real_joined, synthetic_joined = _measure(
         real_parent, real_child, synthetic_parent, synthetic_child, parent_key=parent_key,
         child_key=child_key, parent_name=parent_name, child_name=child_name,
-        parent_columns=parent_columns, child_columns=child_columns, max_rows=max_rows, seed=seed)
+        parent_columns=parent_columns, child_columns=child_columns,
+        holdout=(holdout_parent, holdout_child), max_rows=max_rows, seed=seed)
     written = write_relationship_html(
         metrics, path, real=real_joined, synthetic=synthetic_joined,
         title=title or f"Relationship report: {parent_name} → {child_name}")
@@ -192,12 +199,18 @@ def report_relationship(real_parent: Any, real_child: Any, synthetic_parent: Any
 def _measure(real_parent: Any, real_child: Any, synthetic_parent: Any, synthetic_child: Any, *,
              parent_key: str, child_key: str | None, parent_name: str, child_name: str,
              parent_columns: Sequence[str] | None, child_columns: Sequence[str] | None,
-             max_rows: int, seed: int) -> tuple[RelationshipMetrics, pa.Table, pa.Table]:
+             holdout: tuple[Any, Any], max_rows: int, seed: int
+             ) -> tuple[RelationshipMetrics, pa.Table, pa.Table]:
     started = time.perf_counter()
     parents = {REAL: as_table(real_parent, "real parent"),
                SYNTHETIC: as_table(synthetic_parent, "synthetic parent")}
     children = {REAL: as_table(real_child, "real child"),
                 SYNTHETIC: as_table(synthetic_child, "synthetic child")}
+    if (holdout[0] is None) != (holdout[1] is None):
+        raise InvalidDataError("give both holdout tables (parent and child), or neither")
+    if holdout[0] is not None:
+        parents[HOLDOUT] = as_table(holdout[0], "holdout parent")
+        children[HOLDOUT] = as_table(holdout[1], "holdout child")
     parent_keys = {side: find_key(table, parent_key, f"{side} parent table {parent_name}")
                    for side, table in parents.items()}
     child_keys = {side: find_key(table, child_key or parent_key,
@@ -207,15 +220,15 @@ def _measure(real_parent: Any, real_child: Any, synthetic_parent: Any, synthetic
     theirs = _own_columns(children[REAL], child_keys[REAL], child_columns, child_name)
     renamed_parent, renamed_child = joined_names(own, theirs, parent_name, child_name)
     joined, counts = {}, {}
-    for side in (REAL, SYNTHETIC):
-        rows = parent_rows(parents[side], parent_keys[side], children[side], child_keys[side],
+    for side, parent in parents.items():
+        rows = parent_rows(parent, parent_keys[side], children[side], child_keys[side],
                            f"{side} parent table {parent_name}")
-        counts[side] = child_counts(rows, parents[side].num_rows, children[side].column(
+        counts[side] = child_counts(rows, parent.num_rows, children[side].column(
             child_keys[side]).null_count)
-        joined[side] = _join(parents[side], children[side], rows, renamed_parent, renamed_child,
+        joined[side] = _join(parent, children[side], rows, renamed_parent, renamed_child,
                              f"{side} child table {child_name}")
     seconds = {"join": time.perf_counter() - started}
-    quality = evaluate(joined[REAL], joined[SYNTHETIC],
+    quality = evaluate(joined[REAL], joined[SYNTHETIC], holdout=joined.get(HOLDOUT),
                        columns=[*renamed_parent.values(), *renamed_child.values()],
                        max_rows=max_rows, seed=seed)
     seconds["total"] = time.perf_counter() - started
