@@ -91,8 +91,8 @@ ENUM_DDL = {
     "postgresql": ["DROP TYPE IF EXISTS mood CASCADE",
                    "CREATE TYPE mood AS ENUM ('happy', 'sad', 'ok', 'rare1', 'rare2', 'unused')",
                    "CREATE TABLE moods (id integer, m mood NOT NULL, x double precision)"],
-    "mysql": ["CREATE TABLE moods (id int, m enum('happy', 'sad', 'ok', 'rare1', 'rare2', "
-              "'unused') NOT NULL, x double)"],
+    "mysql": [("CREATE TABLE moods (id int, m enum('happy', 'sad', 'ok', 'rare1', 'rare2', "
+              "'unused') NOT NULL, x double)")],
 }
 
 

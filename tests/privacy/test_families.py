@@ -59,7 +59,7 @@ def test_children_with_a_null_key_are_families_of_their_own(relationships) -> No
                        "CLAIM_AMOUNT": np.arange(600)})
     tables = {"claims": claims, "customers": customers}
     for seed in range(5):
-        train, holdout = split_families(tables, relationships, seed=seed)
+        _train, holdout = split_families(tables, relationships, seed=seed)
         null_claims = holdout["claims"]["POLICY_NUMBER"].null_count
         assert 50 < null_claims < 110  # about 20% of 400 at random, not all or none of them
 
