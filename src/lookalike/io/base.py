@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -116,6 +116,25 @@ class TableWrite:
     # self-references and keys that close a cycle: declared once every table is loaded
     late_foreign_keys: tuple[ForeignKey, ...] = ()
     rows: int = field(default=0)
+
+
+class ClosesWhatItOpened:
+    """A connector as a context manager: on exit it closes its connection, but only one it
+    opened itself (`_owned`); a connection it was handed stays open."""
+
+    connection: Any
+    _owned: bool = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owned:
+            self.connection.close()
 
 
 @runtime_checkable

@@ -16,8 +16,6 @@ import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import duckdb
 import numpy as np
@@ -27,6 +25,7 @@ import pyarrow as pa
 from lookalike.errors import ConfigError, ReadError
 from lookalike.io.base import (
     BATCH_ROWS,
+    ClosesWhatItOpened,
     Column,
     ForeignKey,
     TableInfo,
@@ -61,7 +60,7 @@ def connection_from_url(url: str | Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path)
 
 
-class DuckDBConnector:
+class DuckDBConnector(ClosesWhatItOpened):
     """Tables of one DuckDB database. Closes the connection on exit only if it opened it."""
 
     engine = ENGINE
@@ -88,17 +87,6 @@ class DuckDBConnector:
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
         ).fetchall()[0][0]
         return ("file", 0, str(Path(path).resolve()) if path else f"memory:{id(self)}")
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owned:
-            self.connection.close()
 
     # -- catalog --------------------------------------------------------------------------------
 

@@ -12,8 +12,6 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,6 +20,7 @@ from lookalike.errors import ConfigError, ReadError
 from lookalike.io import files
 from lookalike.io.base import (
     BATCH_ROWS,
+    ClosesWhatItOpened,
     Column,
     TableInfo,
     TableName,
@@ -36,7 +35,7 @@ ENGINE = "files"
 SCHEMA = "main"
 
 
-class FolderConnector:
+class FolderConnector(ClosesWhatItOpened):
     """Tables of one folder (created on the first write if missing)."""
 
     engine = ENGINE
@@ -48,13 +47,6 @@ class FolderConnector:
             raise ConfigError(f"{self.folder} is a file, not a folder of tables")
         self.url = str(self.folder)
         self.database = self.folder.resolve().name or "files"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.close()
 
     def close(self) -> None:
         """Nothing to close: files are opened per read and write."""

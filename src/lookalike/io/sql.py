@@ -5,14 +5,13 @@ engines. Each engine supplies its catalog queries, its types and its bulk load."
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from types import TracebackType
-from typing import Self
 
 import pyarrow as pa
 
 from lookalike.errors import ReadError
 from lookalike.io.base import (
     BATCH_ROWS,
+    ClosesWhatItOpened,
     Column,
     ForeignKey,
     TableInfo,
@@ -26,22 +25,12 @@ from lookalike.io.base import (
 from lookalike.io.names import Identifier, split_name
 
 
-class SQLConnector:
+class SQLConnector(ClosesWhatItOpened):
     """Shared behaviour; subclasses set `engine` and implement the engine hooks below."""
 
     engine = ""
     url = ""  # masked: safe to print
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owned:
-            self.connection.close()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
