@@ -137,22 +137,24 @@ def test_planted_records_are_approximated_less_closely_than_holdout_rows(planted
     assert np.all(share >= 0.95), np.round(share, 2)
 
 
+def with_noisy_premiums(train: pa.Table) -> pa.Table:
+    """A leaky generator: the training rows, with a little noise on the premium."""
+    rng = np.random.default_rng(0)
+    return train.set_column(5, "POLICY_ANNUAL_PREMIUM", pa.array(
+        train["POLICY_ANNUAL_PREMIUM"].to_numpy() + rng.normal(0, 20, train.num_rows)))
+
+
 def test_the_membership_check_catches_a_leaky_generator(planted_setup) -> None:
     train, holdout, planted = planted_setup
     encoder = fit_encoder(train, exclude={"POLICY_NUMBER"})
-    rng = np.random.default_rng(0)
-    leaky = train.set_column(5, "POLICY_ANNUAL_PREMIUM", pa.array(
-        train["POLICY_ANNUAL_PREMIUM"].to_numpy() + rng.normal(0, 20, train.num_rows)))
-    share = farther_than_holdout_rows(encoder, leaky, holdout, planted)
+    share = farther_than_holdout_rows(encoder, with_noisy_premiums(train), holdout, planted)
     assert np.all(share < 0.5), np.round(share, 2)
 
 
 def test_the_check_catches_a_leaky_generator(planted_setup) -> None:
     train, holdout, planted = planted_setup
     encoder = fit_encoder(train, exclude={"POLICY_NUMBER"})
-    rng = np.random.default_rng(0)
-    noisy = train.set_column(5, "POLICY_ANNUAL_PREMIUM", pa.array(
-        train["POLICY_ANNUAL_PREMIUM"].to_numpy() + rng.normal(0, 20, train.num_rows)))
+    noisy = with_noisy_premiums(train)
     # the planted rows with a little noise on the premium, among other noisy training rows
     leaky = pa.concat_tables([noisy.slice(train.num_rows - len(OUTLIERS)),
                               noisy.slice(0, holdout.num_rows - len(OUTLIERS))])

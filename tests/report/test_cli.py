@@ -15,12 +15,16 @@ from lookalike.cli import app, main
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def files(claims_case, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("files")
-    for name, table in claims_case.items():
+def parquet_folder(tables, folder):
+    """Each table as `<name>.parquet` in `folder`."""
+    for name, table in tables.items():
         pq.write_table(table, folder / f"{name}.parquet")
     return folder
+
+
+@pytest.fixture(scope="module")
+def files(claims_case, tmp_path_factory):
+    return parquet_folder(claims_case, tmp_path_factory.mktemp("files"))
 
 
 def test_report_from_files_prints_the_summary(files, tmp_path):
@@ -97,10 +101,7 @@ def test_report_has_help():
 
 @pytest.fixture(scope="module")
 def pair_files(insurance_pair, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pair")
-    for name, table in insurance_pair.items():
-        pq.write_table(table, folder / f"{name}.parquet")
-    return folder
+    return parquet_folder(insurance_pair, tmp_path_factory.mktemp("pair"))
 
 
 def relationship_args(folder, *extra: str) -> list[str]:
