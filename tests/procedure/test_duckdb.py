@@ -83,3 +83,12 @@ def test_a_failed_first_write_creates_nothing(lab: Path) -> None:
         db.write_table(failing_batches(db.read_table(CLAIMS)),
                        TableName("lab", "DATA", "NEW"), like=CLAIMS)
     assert table_names(lab) == ["CLAIM_DATA", "CUSTOMER_DATA"]
+
+
+def test_a_connector_handed_to_the_procedure_stays_open(lab: Path) -> None:
+    from lookalike import generate_synthetic_data
+    from tests.procedure.test_generate import LAB_SINGLE_TABLE
+
+    with DuckDBConnector(lab) as db:
+        generate_synthetic_data({**LAB_SINGLE_TABLE, "seed": 1}, db)
+        assert db.row_count(db.find_table("DATA.CLAIM_DATA_SYNTHETIC")) == 1000  # still open

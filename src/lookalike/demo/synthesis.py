@@ -46,8 +46,7 @@ def lab_config(db: Connector, *, schema: str = DATA, suffix: str = "",
 def synthesise(db: Connector, config: dict[str, Any], *, report: Path | None = None,
                progress: bool = False) -> pd.DataFrame:
     """Run the procedure on the demo's open database; return its metrics table."""
-    # the procedure closes what it opens: hand it the open connection, which it leaves open
-    return generate_synthetic_data(config, db.connection, progress=progress, report=report)
+    return generate_synthetic_data(config, db, progress=progress, report=report)
 
 
 def read_frames(db: Connector, config: dict[str, Any], key: str) -> tuple[pd.DataFrame, ...]:

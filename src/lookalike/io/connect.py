@@ -37,9 +37,9 @@ SCHEMES = {
 
 def connect(database: Any) -> Connector:
     """A connector for `database`: a URL, a path, an open connection (left open on exit) or a
-    connector (returned as it is)."""
+    connector (used as it is and, like a connection, left open on exit: the caller owns it)."""
     if hasattr(database, "describe") and hasattr(database, "read_batches"):
-        return database
+        return _Borrowed(database)
     if isinstance(database, duckdb.DuckDBPyConnection):
         return _load("duckdb")(database)
     if isinstance(database, sqlite3.Connection):
@@ -75,3 +75,22 @@ def _load(kind: str):
         raise ConfigError(f"the {kind} driver is not installed ({error.name}): "
                           f"pip install 'lookalike[{extra}]'") from error
     return getattr(module, class_name)
+
+
+class _Borrowed:
+    """A connector the caller handed in: `with` gives it back, and its end closes nothing."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._connector = connector
+
+    def __enter__(self) -> Connector:
+        return self._connector
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connector, name)
