@@ -31,7 +31,7 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from lookalike.demo.fraud_model import features, grid_search
 from lookalike.demo.lab import NOTEBOOK, write_arrow
 from lookalike.demo.prepare import KEY, clean, join_claims, modes
-from lookalike.demo.synthesis import CLAIMS, CUSTOMERS, lab_config, read_frames, synthesise
+from lookalike.demo.synthesis import CLAIMS, CUSTOMERS, lab_config, synthetic_claims
 from lookalike.errors import InvalidOptionError
 from lookalike.io.base import Connector
 
@@ -177,10 +177,7 @@ def _training_data(db: Connector, claims: pd.DataFrame, customers: pd.DataFrame,
     # 5% more customers than the largest padding needs: their claim count is random
     rows = round(1.05 * max((*padding, 1)) * len(customers))
     config = lab_config(db, schema=NOTEBOOK, suffix=TRAIN_SUFFIX, customer_rows=rows, seed=seed)
-    synthesise(db, config)
-    synthetic_claims, synthetic_customers = read_frames(db, config, "output_table")
-    return (join_claims(claims, customers, synthetic=False),
-            join_claims(synthetic_claims, synthetic_customers, synthetic=True))
+    return join_claims(claims, customers, synthetic=False), synthetic_claims(db, config)
 
 
 def _variants(real: pd.DataFrame, synthetic: pd.DataFrame, padding: Sequence[int]

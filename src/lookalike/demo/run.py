@@ -25,7 +25,7 @@ from lookalike.demo.fraud_model import GRIDS, features, grid_search
 from lookalike.demo.lab import DATA, NOTEBOOK, catalog, load_lab, open_database, write_arrow
 from lookalike.demo.prepare import AMOUNT, clean, join_claims, modes, plot_claim_amount
 from lookalike.demo.registry import Registered, load, register
-from lookalike.demo.synthesis import lab_config, read_frames, synthesise
+from lookalike.demo.synthesis import lab_config, read_frames, synthesise, synthetic_claims
 from lookalike.demo.terminal import arrow_table, evaluation_table, metrics_table, summary_table
 from lookalike.errors import InvalidOptionError, LookalikeError
 from lookalike.io.base import Connector
@@ -326,9 +326,7 @@ class _Demo:
         if k > 1:
             config = lab_config(self.db, output_suffix=f"_SYNTHETIC_{k}X", seed=self.options.seed,
                                 customer_rows=k * len(self.real["CUSTOMER_DATA"]))
-            synthesise(self.db, config)
-            claims, customers = read_frames(self.db, config, "output_table")
-            synthetic = join_claims(claims, customers, synthetic=True)
+            synthetic = synthetic_claims(self.db, config)
         if variant == fair.SYNTHETIC:
             return synthetic
         return pd.concat([real, synthetic], ignore_index=True)

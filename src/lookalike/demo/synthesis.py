@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from lookalike.demo.lab import DATA, catalog
+from lookalike.demo.prepare import join_claims
 from lookalike.errors import ReadError
 from lookalike.io.base import Connector, quote
 from lookalike.procedure.generate import generate_synthetic_data
@@ -59,3 +60,10 @@ def read_frames(db: Connector, config: dict[str, Any], key: str) -> tuple[pd.Dat
             raise ReadError(f"{dataset[key]} is missing from the demo's database")
         frames.append(db.read_table(found).to_pandas())
     return tuple(frames)
+
+
+def synthetic_claims(db: Connector, config: dict[str, Any]) -> pd.DataFrame:
+    """Run `config` and return its synthetic claims joined to their synthetic customers."""
+    synthesise(db, config)
+    claims, customers = read_frames(db, config, "output_table")
+    return join_claims(claims, customers, synthetic=True)
