@@ -7,7 +7,10 @@ The rule, calibrated on real rows the model did not learn from:
    distance to its nearest training row: how close a *fresh* real person typically comes to the
    training rows. Without one (tiny tables), each training row's distance to its nearest *other*
    training row (leave-one-out), which estimates the same thing from one fewer row.
-2. `dcr_threshold` = the `dcr_quantile` (default 0.05) quantile of those distances.
+2. `dcr_threshold` = the `dcr_quantile` (default 0.1) quantile of those distances. 0.1 is the
+   smallest that brings the measured DCR share of the small insurance tables to a fresh real
+   sample's (0.5 within the noise; 0.05 left it at 0.513); `benchmarks/privacy_targets.py`
+   measures it.
 3. A synthetic row is too close when its distance to the nearest training row is below
    `dcr_threshold`, or when its nearest / second-nearest ratio (NNDR) is below `nndr`
    (default 0.5): it sits twice as close to one training row as to any other, so it points at
@@ -50,7 +53,7 @@ class SimilarityFilterError(LookalikeError, RuntimeError):
 
 @dataclass(frozen=True)
 class FilterOptions:
-    dcr_quantile: float = 0.05  # of holdout-to-train distances: the "too close" threshold
+    dcr_quantile: float = 0.1  # of holdout-to-train distances: the "too close" threshold
     nndr: float = 0.5  # nearest / second-nearest ratio below which a row is too close
     top_up: bool = True  # generate more rows until the requested count is met
     max_rounds: int = 10  # generation rounds before giving up (top_up only)
@@ -100,7 +103,7 @@ def parse_similarity_filter(value: Any) -> FilterOptions | None:
     if not isinstance(value, Mapping):
         raise InvalidOptionError(
             f"similarity_filter must be true, false or a mapping such as "
-            f"{{\"dcr_quantile\": 0.05, \"nndr\": 0.5}}, not {value!r}")
+            f"{{\"dcr_quantile\": 0.1, \"nndr\": 0.5}}, not {value!r}")
     problems = [f"similarity_filter: unknown key {key!r} (keys: {', '.join(FILTER_KEYS)})"
                 for key in value if key not in FILTER_KEYS]
     problems += [_check_option(key, value[key]) for key in FILTER_KEYS if key in value]
