@@ -22,6 +22,7 @@ import time
 import numpy as np
 import pyarrow as pa
 
+from lookalike.privacy import FilterOptions
 from lookalike.privacy.distance import fit_encoder
 from lookalike.privacy.neighbours import nearest
 
@@ -64,7 +65,8 @@ def main() -> None:
                                             replace=False)
     exact = nearest(real_x, synthetic_x[probe], 2, method="exact")
     recall = np.mean(np.isclose(found.distances[probe, 0], exact.distances[:, 0], atol=1e-6))
-    threshold = float(np.quantile(exact.distances[:, 0], 0.05))
+    quantile = FilterOptions().dcr_quantile  # the filter's default
+    threshold = float(np.quantile(exact.distances[:, 0], quantile))
     flagged_exact = _flags(exact.distances, threshold)
     flagged_found = _flags(found.distances[probe], threshold)
     print(f"rows: {args.rows:,} synthetic x {args.rows:,} real, {real.num_columns} columns, "
@@ -72,7 +74,8 @@ def main() -> None:
     print(f"encode: {encoded:.1f} s; encode + search: {wall:.1f} s wall, {cpu:.1f} s CPU")
     print(f"peak memory: {peak_mb:,.0f} MB (max RSS, including both tables)")
     print(f"recall of the nearest distance on {len(probe):,} rows: {recall:.4f}")
-    print(f"filter decisions (distance below {threshold:.3f}, the 5% quantile, or NNDR below 0.5): "
+    print(f"filter decisions (distance below {threshold:.3f}, the {quantile:.0%} quantile, "
+          f"or NNDR below 0.5): "
           f"{flagged_exact.sum()} rows too close, {(flagged_exact & ~flagged_found).sum()} of them "
           f"missed, {(flagged_exact != flagged_found).mean():.4f} of decisions differ")
 
