@@ -52,13 +52,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--method", default="auto", choices=("auto", "exact", "ivf"))
     parser.add_argument("--recall-rows", type=int, default=2_000)
+    parser.add_argument("--nprobe", type=int, default=24,
+                        help="clusters the IVF search scans per query (the filter uses 24)")
     args = parser.parse_args()
     real, synthetic = mixed_table(args.rows, 1), mixed_table(args.rows, 2)
     wall, cpu = time.perf_counter(), time.process_time()
     encoder = fit_encoder(real)
     real_x, synthetic_x = encoder.transform(real), encoder.transform(synthetic)
     encoded = time.perf_counter() - wall
-    found = nearest(real_x, synthetic_x, 2, method=args.method)
+    found = nearest(real_x, synthetic_x, 2, method=args.method, nprobe=args.nprobe)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     probe = np.random.default_rng(0).choice(args.rows, min(args.recall_rows, args.rows),

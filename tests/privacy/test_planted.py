@@ -26,8 +26,9 @@ record, against how close it comes to fresh real rows. With the defaults (no fil
 planted record is farther from its nearest synthetic row than 95% of holdout rows are from theirs,
 so a distance-to-synthetic attack ranks the planted people among the least likely members. A
 leaky generator fails this check. Measured with this setup over split and model seeds 0-9:
-without the filter every planted record is farther than at least 98.7% of holdout rows; with it (dcr_quantile 0.1) at least 99.2%, but for one record on one seed (the
-19-year-old with a 479-month policy, seed 6: 90.3%).
+without the filter every planted record is farther than at least 98.7% of holdout rows; with
+it (dcr_quantile 0.1) at least 99.2%, but for one record on one seed (the 19-year-old with a
+479-month policy, seed 6: 90.3%).
 
 Measured, not asserted (seeds 0-9, filter on): the per-record claim d_synthetic(p) >=
 d_holdout(p) held for 37% of (record, seed) pairs, median ratio 0.99, smallest 0.62: synthetic

@@ -39,13 +39,17 @@ def measured(table, seed: int) -> tuple[float, float, float, float]:
     return on.dcr_share, on.mia_auc, off.dcr_share, off.mia_auc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["claims_path", "customers_path"])
 def test_filter_keeps_dcr_share_and_membership_auc_within_targets(name, request) -> None:
     table = read_table(request.getfixturevalue(name))
-    dcr_on, mia_on, dcr_off, mia_off = np.array(
-        [measured(table, seed) for seed in range(SPLITS)]).mean(axis=0)
+    runs = np.array([measured(table, seed) for seed in range(SPLITS)])
+    dcr_on, mia_on, _, mia_off = runs.mean(axis=0)
     assert dcr_on <= 0.52 and mia_on <= 0.55
-    # the filter is what brings them there: without it the model sits measurably closer
-    assert dcr_on < dcr_off and mia_on < mia_off
+    # the filter is what brings them there: paired on the same split, it lowers both (measured
+    # on these splits: by 0.016 in DCR share, 0.034 and 0.044 in AUC; unfiltered 0.522, 0.524)
+    gap = runs[:, 0] - runs[:, 2]
+    assert gap.mean() <= -0.008 and (gap < 0).sum() >= 8, np.round(gap, 3)
+    assert mia_on - mia_off <= -0.015
     # and it does not overshoot into rows conspicuously far from the training rows
     assert dcr_on > 0.48 and mia_on > 0.45

@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from scipy import stats
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from lookalike.demo.fraud_model import features, grid_search
@@ -33,6 +32,7 @@ from lookalike.demo.lab import NOTEBOOK, write_arrow
 from lookalike.demo.prepare import KEY, clean, join_claims, modes
 from lookalike.demo.synthesis import CLAIMS, CUSTOMERS, lab_config, synthetic_claims
 from lookalike.errors import InvalidOptionError
+from lookalike.intervals import Interval
 from lookalike.io.base import Connector
 
 REAL = "real only (TRTR)"
@@ -51,33 +51,6 @@ class Score:
     train_rows: int
     auc: float
     accuracy: float
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A mean over seeds and its 95% interval (None with a single seed)."""
-
-    mean: float
-    low: float | None
-    high: float | None
-
-    @classmethod
-    def of(cls, values: Sequence[float], test_per_train: float = 0.0) -> Interval:
-        """The t-interval of the mean; with `test_per_train` (test rows / training rows of
-        each split) the corrected resampled t of Nadeau and Bengio (2003) for splits that
-        reuse the same rows."""
-        values = np.asarray(values, dtype=float)
-        mean = float(values.mean())
-        if len(values) < 2:
-            return cls(mean, None, None)
-        variance = values.var(ddof=1) * (1 / len(values) + test_per_train)
-        half = stats.t.ppf(0.975, len(values) - 1) * np.sqrt(variance)
-        return cls(mean, mean - half, mean + half)
-
-    def __str__(self) -> str:
-        if self.low is None:
-            return f"{self.mean:.3f}"
-        return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,12 @@ def has_faiss() -> bool:
 
 
 def nearest(reference: np.ndarray, queries: np.ndarray, k: int = 2, *, method: str = "auto",
-            exclude_self: bool = False) -> Neighbours:
+            exclude_self: bool = False, nprobe: int = _NPROBE) -> Neighbours:
     """The `k` nearest `reference` rows of every `queries` row (Euclidean).
 
     `exclude_self`: `queries` *is* `reference` and a row is not its own neighbour (leave-one-out
-    distances). A duplicate of a row still counts, at distance 0."""
+    distances). A duplicate of a row still counts, at distance 0. `nprobe`: clusters the "ivf"
+    search scans per query (more: better recall, proportionally slower)."""
     if method not in METHODS:
         raise InvalidOptionError(f"method {method!r} is not one of {', '.join(METHODS)}")
     wanted = k + 1 if exclude_self else k
@@ -64,8 +65,10 @@ def nearest(reference: np.ndarray, queries: np.ndarray, k: int = 2, *, method: s
     if method == "auto":
         small = len(reference) * len(queries) <= EXACT_PAIRS
         method = "exact" if small or not has_faiss() else "ivf"
-    search = _exact if method == "exact" else _ivf
-    squared, indices = search(_float32(reference), _float32(queries), wanted)
+    if method == "exact":
+        squared, indices = _exact(_float32(reference), _float32(queries), wanted)
+    else:
+        squared, indices = _ivf(_float32(reference), _float32(queries), wanted, nprobe)
     if exclude_self:
         squared, indices = _drop_self(squared, indices)
     return Neighbours(np.sqrt(np.maximum(squared, 0.0)).astype(np.float64), indices)
@@ -120,7 +123,8 @@ def _refine(reference: np.ndarray, queries: np.ndarray, indices: np.ndarray) -> 
     return refined
 
 
-def _ivf(reference: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _ivf(reference: np.ndarray, queries: np.ndarray, k: int, nprobe: int
+         ) -> tuple[np.ndarray, np.ndarray]:
     import faiss
 
     clusters = int(np.clip(len(reference) // _ROWS_PER_CLUSTER, 1, 65_536))
@@ -132,7 +136,7 @@ def _ivf(reference: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray
     index.cp.niter = _KMEANS_ITERATIONS
     index.train(reference[np.sort(training)])
     index.add(reference)
-    index.nprobe = min(_NPROBE, clusters)
+    index.nprobe = min(nprobe, clusters)
     _, indices = index.search(queries, k)
     found = indices >= 0
     safe = np.where(found, indices, 0).astype(np.int64)
