@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lookalike.cli import app, main
+from lookalike.io.files import read_table
 
 runner = CliRunner()
 
@@ -156,3 +157,58 @@ def test_a_relationship_needs_all_three_options(monkeypatch, capsys, pair_files,
     assert code == 1
     assert err == ("error: a relationship report needs --join-key, --real-parent and "
                    "--synthetic-parent; missing --real-parent, --synthetic-parent\n")
+
+
+@pytest.fixture(scope="module")
+def family_files(claims_path, customers_path, tmp_path_factory):
+    """The insurance pair split into learned and held-out families, and a synthetic pair learned
+    from the first, as parquet files."""
+    from lookalike.multitable import KeyColumn, MultiTableSynthesizer, infer_relationships
+    from lookalike.privacy import split_families
+
+    tables = {"claims": read_table(claims_path), "customers": read_table(customers_path)}
+    relationships = infer_relationships(tables, [KeyColumn(t, "POLICY_NUMBER") for t in tables])
+    train, holdout = split_families(tables, relationships, seed=0)
+    synthetic = MultiTableSynthesizer(relationships=relationships, random_state=1).fit(
+        train).sample()
+    return parquet_folder({**train, "synthetic_claims": synthetic["claims"],
+                           "synthetic_customers": synthetic["customers"],
+                           "holdout_claims": holdout["claims"],
+                           "holdout_customers": holdout["customers"]},
+                          tmp_path_factory.mktemp("families"))
+
+
+def test_a_relationship_report_with_held_out_families(family_files, tmp_path):
+    result = runner.invoke(app, relationship_args(
+        family_files, "--join-key", "POLICY_NUMBER", "--output", str(tmp_path / "r.html"),
+        "--holdout", str(family_files / "holdout_claims.parquet"),
+        "--holdout-parent", str(family_files / "holdout_customers.parquet"), "--format", "json"))
+    assert result.exit_code == 0, result.output
+    joined = json.loads(result.output)["joined"]
+    assert joined["rows"]["holdout"] == pq.read_metadata(
+        family_files / "holdout_claims.parquet").num_rows
+    assert abs(joined["summary"]["overall"] - joined["summary"]["holdout_overall"]) < 0.05
+    assert 0.4 < joined["privacy"]["dcr_share"] < 0.6
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--holdout", "h.parquet"], ("a relationship report's holdout is whole families: pass "
+                                  "both --holdout (the held-out child rows) and --holdout-parent "
+                                  "(their parents), or neither")),
+    (["--holdout-parent", "h.parquet"], "a relationship report's holdout is whole families"),
+    (["--target", "FRAUD_REPORTED"], "--target is not supported with --join-key"),
+])
+def test_a_relationship_holdout_needs_both_tables(monkeypatch, capsys, pair_files, tmp_path,
+                                                  extra, message):
+    code, _, err = run_main(monkeypatch, capsys, *relationship_args(
+        pair_files, "--join-key", "POLICY_NUMBER", "--output", str(tmp_path / "r.html"), *extra))
+    assert code == 1 and err.startswith(f"error: {message}")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_holdout_parent_alone_asks_for_a_relationship(monkeypatch, capsys, files, tmp_path):
+    code, _, err = run_main(monkeypatch, capsys, "report", "--real", str(files / "train.parquet"),
+                            "--synthetic", str(files / "synthetic.parquet"), "--holdout-parent",
+                            str(files / "holdout.parquet"), "--output", str(tmp_path / "r.html"))
+    assert code == 1
+    assert err.startswith("error: --holdout-parent belongs to a relationship report")

@@ -5,7 +5,8 @@ reads the tables, calls `lookalike.report.report`, prints the summary (text or J
 
 With `--join-key K --real-parent T --synthetic-parent T`, `--real` and `--synthetic` are the
 child tables and the report is a relationship report (`lookalike.report.report_relationship`):
-the child joined to its parent on K, and the children per parent."""
+the child joined to its parent on K, and the children per parent. There `--holdout` is the
+held-out child table and `--holdout-parent` its parents: real families the model never saw."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def report(
                                   "of names)."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the HTML report."),
     holdout: str = typer.Option(None, "--holdout", help="Real rows the synthesizer never saw: "
-                                "adds the fresh-data reference, privacy and ML utility."),
+                                "adds the fresh-data reference, privacy and ML utility (with "
+                                "--join-key: the held-out child rows)."),
     target: str = typer.Option(None, "--target", help="A column to predict for ML utility "
                                "(needs --holdout)."),
     ignore: list[str] = typer.Option(None, "--ignore", help="A column to leave out, such as an "
@@ -50,15 +52,19 @@ def report(
                                     "parent table (each key value at most once)."),
     synthetic_parent: str = typer.Option(None, "--synthetic-parent", help="With --join-key: "
                                          "the synthetic parent table."),
+    holdout_parent: str = typer.Option(None, "--holdout-parent", help="With --join-key and "
+                                       "--holdout: the held-out parent rows, whose children "
+                                       "--holdout holds (whole families the model never saw)."),
 ) -> None:
     """Measure SYNTHETIC against REAL and write a self-contained HTML report; with --join-key,
     measure a parent/child pair of tables (joined, and children per parent)."""
     from lookalike.report import report as build_report
     from lookalike.report import text_summary
 
-    if _relationship_options(join_key, real_parent, synthetic_parent, holdout, target):
+    if _relationship_options(join_key, real_parent, synthetic_parent, holdout, holdout_parent,
+                             target):
         _report_relationship(real, synthetic, real_parent, synthetic_parent, join_key, output,
-                             ignore, database, format, seed)
+                             ignore, database, format, seed, (holdout_parent, holdout))
         return
     names = [name for name in (real, synthetic, holdout) if name is not None]
     tables = _read(names, database)
@@ -82,31 +88,43 @@ def report(
 
 def _relationship_options(join_key: str | None, real_parent: str | None,
                           synthetic_parent: str | None, holdout: str | None,
-                          target: str | None) -> bool:
+                          holdout_parent: str | None, target: str | None) -> bool:
     """Whether the options ask for a relationship report; a clear error when half of them do."""
     given = {"--join-key": join_key, "--real-parent": real_parent,
              "--synthetic-parent": synthetic_parent}
     if not any(value is not None for value in given.values()):
+        if holdout_parent is not None:
+            raise ConfigError("--holdout-parent belongs to a relationship report: add "
+                              "--join-key, --real-parent and --synthetic-parent")
         return False
     missing = [option for option, value in given.items() if value is None]
     if missing:
         raise ConfigError(f"a relationship report needs --join-key, --real-parent and "
                           f"--synthetic-parent; missing {', '.join(missing)}")
-    if holdout is not None or target is not None:
-        raise ConfigError("--holdout and --target are not supported with --join-key: a "
-                          "relationship report compares the synthetic tables with the real ones")
+    if (holdout is None) != (holdout_parent is None):
+        raise ConfigError("a relationship report's holdout is whole families: pass both "
+                          "--holdout (the held-out child rows) and --holdout-parent (their "
+                          "parents), or neither")
+    if target is not None:
+        raise ConfigError("--target is not supported with --join-key: ML utility is measured "
+                          "per table (run the report on the table itself)")
     return True
 
 
 def _report_relationship(real: str, synthetic: str, real_parent: str, synthetic_parent: str,
                          join_key: str, output: Path, ignore: list[str] | None,
-                         database: str | None, format: Format, seed: int) -> None:
+                         database: str | None, format: Format, seed: int,
+                         holdout: tuple[str | None, str | None]) -> None:
     from lookalike.report import relationship_summary, report_relationship
     from lookalike.report.relationship import find_key
 
-    tables = _read([real_parent, real, synthetic_parent, synthetic], database)
-    for name, role in ((real_parent, "real parent"), (real, "real child"),
-                       (synthetic_parent, "synthetic parent"), (synthetic, "synthetic child")):
+    holdout_parent, holdout_child = holdout
+    roles = [(real_parent, "real parent"), (real, "real child"),
+             (synthetic_parent, "synthetic parent"), (synthetic, "synthetic child")]
+    if holdout_parent is not None:
+        roles += [(holdout_parent, "holdout parent"), (holdout_child, "holdout child")]
+    tables = _read([name for name, _ in roles], database)
+    for name, role in roles:
         find_key(tables[name], join_key, f"{role} table {name}")
     parent, child, dropped = tables[real_parent], tables[real], set(ignore or ())
     unknown = sorted(dropped - {*parent.column_names, *child.column_names})
@@ -117,6 +135,8 @@ def _report_relationship(real: str, synthetic: str, real_parent: str, synthetic_
         parent_key=join_key, parent_name=_table_name(real_parent), child_name=_table_name(real),
         parent_columns=[c for c in parent.column_names if c not in dropped],
         child_columns=[c for c in child.column_names if c not in dropped], seed=seed,
+        holdout_parent=tables.get(holdout_parent) if holdout_parent else None,
+        holdout_child=tables.get(holdout_child) if holdout_child else None,
         title=f"Relationship report: {synthetic_parent} → {synthetic} against {real_parent} → "
               f"{real}")
     if format is Format.json:
