@@ -32,7 +32,8 @@ def generate(
     progress: bool = typer.Option(None, "--progress/--no-progress",
                                   help="Progress bars on stderr [default: when it is a terminal]."),
     report: Path = typer.Option(None, "--report", help="Write one HTML quality report per "
-                                "output table into this folder."),
+                                "output table into this folder, and one per parent -> child "
+                                "pair generated together."),
 ) -> None:
     """Write a synthetic table for each dataset of CONFIG; print the correlation metrics."""
     if database is None:
