@@ -124,6 +124,19 @@ def test_copy_postgres_to_duckdb(shop_url: str, tmp_path: Path) -> None:
             "constraint_type = 'FOREIGN KEY'").fetchone()[0] >= 1
 
 
+def test_copy_into_a_folder_of_files(shop_url: str, tmp_path: Path) -> None:
+    """A folder target: one Parquet file per table, keys still joining (files declare none)."""
+    target = tmp_path / "shop"
+    copy_database(shop_url, str(target), verbatim=["regions"], seed=5, exclude=["notes"])
+    assert {p.name for p in target.iterdir()} == {
+        f"{t}.parquet" for t in ("regions", "customers", "products", "departments", "employees",
+                                 "orders", "order_items", "shipments", "payments")}
+    orphans = duckdb.sql(
+        f"SELECT count(*) FROM '{target}/orders.parquet' o ANTI JOIN "
+        f"'{target}/customers.parquet' c ON c.id = o.customer_id").fetchall()[0][0]
+    assert orphans == 0
+
+
 def test_copy_refuses_the_source_a_non_empty_target_and_tiny_tables(
         shop_url: str, empty_postgres: str) -> None:
     with pytest.raises(ConfigError, match="is the source database"):

@@ -54,6 +54,10 @@ class FolderConnector(ClosesWhatItOpened):
     def identity(self) -> tuple[str, int, str]:
         return ("folder", 0, str(self.folder.resolve()))
 
+    def current(self) -> tuple[str, str]:
+        """(database, schema): the folder's name, and the one schema a folder has."""
+        return self.database, SCHEMA
+
     # -- catalog --------------------------------------------------------------------------------
 
     def _path(self, table: TableName) -> Path:
