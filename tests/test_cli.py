@@ -145,6 +145,47 @@ def test_malformed_csv(run, tmp_path):
            f"1,2,3\n"))
 
 
+def checksum(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{input}", "{input}"], "OUTPUT {input} is also INPUT: lookalike never writes over"),
+    (["{input}", "{out}", "--save-model", "{input}"], "--save-model {input} is also INPUT"),
+    (["{input}", "{out}", "--save-model", "{out}"], "--save-model {out} is also OUTPUT"),
+    (["{input}", "{out}", "--save-model", "{tmp}/no/m.lookalike"],
+     "--save-model {tmp}/no/m.lookalike: no folder {tmp}/no"),
+    (["{input}", "{tmp}/folder.csv"], "{tmp}/folder.csv: is a folder; give a file name"),
+])
+def test_synthesize_never_writes_over_its_input(run, tmp_path, claims_path, args, message):
+    source = tmp_path / "claims.csv"
+    source.write_bytes(claims_path.read_bytes())
+    (tmp_path / "folder.csv").mkdir()
+    before = checksum(source)
+    fill = {"input": source, "out": tmp_path / "out.csv", "tmp": tmp_path}
+    result = run("synthesize", *(a.format(**fill) for a in args), "-q")
+    assert result.code == 1 and result.err.startswith(f"error: {message.format(**fill)}")
+    assert checksum(source) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.csv", "folder.csv"]
+
+
+def test_duplicate_column_names_are_named(run, tmp_path):
+    table = tmp_path / "twice.csv"
+    table.write_text("amount,amount\n1,2\n")
+    result = run("synthesize", table, tmp_path / "out.csv")
+    assert (result.code, result.err) == (1, (f"error: {table}: column 'amount' appears more "
+                                            f"than once; every column needs its own name\n"))
+
+
+def test_a_folder_as_input_is_named(run, tmp_path):
+    folder = tmp_path / "data.csv"
+    folder.mkdir()
+    result = run("synthesize", folder, tmp_path / "out.csv")
+    assert (result.code, result.err) == (1, f"error: {folder}: is a folder, not a csv file\n")
+
+
 # -- usage errors: exit code 2 ----------------------------------------------------------------
 
 @pytest.mark.parametrize("args, phrase", [
@@ -153,6 +194,9 @@ def test_malformed_csv(run, tmp_path):
     (["synthesize", "in.csv", "out.csv", "--rows", "-1"], "Invalid value for '--rows'"),
     (["synthesize", "in.csv", "out.csv", "--rows", "many"], "Invalid value for '--rows'"),
     (["synthesize", "in.csv", "out.csv", "--seed", "1.5"], "Invalid value for '--seed'"),
+    (["synthesize", "in.csv", "out.csv", "--seed", "-1"], "Invalid value for '--seed'"),
+    (["report", "--real", "a.csv", "--synthetic", "b.csv", "-o", "r.html", "--seed", "-1"],
+     "Invalid value for '--seed'"),
     (["synthesize", "in.csv", "out.csv", "--bogus"], "No such option: --bogus"),
     (["frobnicate"], "No such command 'frobnicate'"),
     (["demo", "extra"], "Got unexpected extra argument"),

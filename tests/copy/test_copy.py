@@ -149,6 +149,10 @@ def test_copy_refuses_the_source_a_non_empty_target_and_tiny_tables(
         copy_database(shop_url, empty_postgres, verbatim=["regions"])
     with pytest.raises(ConfigError, match="references regions, which is not copied"):
         copy_database(shop_url, empty_postgres, exclude=["regions"], replace=True)
+    for scale in (float("inf"), 1e30, 0.0, float("nan")):
+        with pytest.raises(ConfigError, match="--rows-scale must be above 0 and at most 1e"):
+            copy_database(shop_url, empty_postgres, verbatim=["regions"], replace=True,
+                          rows_scale=scale)
     assert counts(empty_postgres) == {"customers": 0}  # the target is as it was
 
 

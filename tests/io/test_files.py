@@ -143,7 +143,7 @@ def test_read_of_a_folder(tmp_path):
     folder.mkdir()
     with pytest.raises(ReadError) as caught:
         read_table(folder)
-    assert str(caught.value) == f"{folder}: no such file"
+    assert str(caught.value) == f"{folder}: is a folder, not a parquet file"
 
 
 @pytest.mark.parametrize("name, content, message", [

@@ -27,6 +27,17 @@ def test_a_failed_connection_names_the_server_but_not_the_password(url: str) -> 
     assert "s3cret" not in str(caught.value) and "ann:***@127.0.0.1:1" in str(caught.value)
 
 
+@pytest.mark.parametrize("url, problem", [
+    ("postgresql://ann:s3cret@[::1/prod", "Invalid IPv6 URL"),
+    ("mysql://ann:s3cret@127.0.0.1:99999/shop", "Port out of range 0-65535"),
+])
+def test_a_malformed_url_is_named_without_its_password(url: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        connect(url)
+    assert "s3cret" not in str(caught.value)
+    assert str(caught.value).endswith(f"is not a valid database URL: {problem}")
+
+
 def test_urls_and_paths_pick_their_connector(tmp_path: Path) -> None:
     import duckdb
     duckdb.connect(str(tmp_path / "a.duckdb")).close()

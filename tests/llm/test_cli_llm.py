@@ -36,6 +36,8 @@ def run(monkeypatch, capsys):
     (["--schema", "missing.json", "--rows", "3", "-o", "o.csv", "--endpoint",
       "http://127.0.0.1:9/v1", "--model", "m"],
      "error: missing.json: cannot read the schema: No such file or directory\n"),
+    (["--schema", "s.json", "--rows", "3", "-o", "o.csv", "--endpoint", "http://[::1/v1",
+      "--model", "m"], "error: endpoint 'http://[::1/v1' is not a valid URL: Invalid IPv6 URL\n"),
 ])
 def test_errors(run, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
@@ -66,3 +68,31 @@ def test_the_core_imports_without_the_extra():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False)
     assert result.stdout == "[]\n", result.stderr  # the heavy packages load only when used
+
+
+ENDPOINT = ["--endpoint", "http://127.0.0.1:9/v1", "--model", "m"]  # never called: checked first
+
+
+def test_the_input_file_is_never_the_output(run, tmp_path, claims_path):
+    source = tmp_path / "claims.csv"
+    source.write_bytes(claims_path.read_bytes())
+    code, _, err = run("llm", "--input", source, "--rows", "3", "-o", source, *ENDPOINT)
+    assert (code, err) == (1, (f"error: --output {source} is also --input: lookalike never writes "
+                              f"over a file it reads or writes in the same run; choose another "
+                              f"path\n"))
+    assert source.read_bytes() == claims_path.read_bytes()
+
+
+def test_the_source_table_is_never_the_output_table(run, tmp_path):
+    import duckdb
+
+    database = tmp_path / "lab.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("CREATE SCHEMA data; CREATE TABLE data.customers AS "
+                           "SELECT range AS id, 'x' || range AS name FROM range(30)")
+    code, _, err = run("llm", "--table", "DATA.CUSTOMERS", "--rows", "3", "--database",
+                       f"duckdb:///{database}", "--output-table", "data.customers", *ENDPOINT)
+    assert code == 1
+    assert err.startswith("error: --output-table data.customers is the source table ")
+    with duckdb.connect(str(database)) as connection:
+        assert connection.execute("SELECT count(*) FROM data.customers").fetchone()[0] == 30

@@ -212,3 +212,14 @@ def test_holdout_parent_alone_asks_for_a_relationship(monkeypatch, capsys, files
                             str(files / "holdout.parquet"), "--output", str(tmp_path / "r.html"))
     assert code == 1
     assert err.startswith("error: --holdout-parent belongs to a relationship report")
+
+
+def test_the_report_never_overwrites_a_table_it_reads(monkeypatch, capsys, files, tmp_path):
+    synthetic = tmp_path / "synthetic.parquet"
+    synthetic.write_bytes((files / "synthetic.parquet").read_bytes())
+    code, _, err = run_main(monkeypatch, capsys, "report", "--real", str(files / "train.parquet"),
+                            "--synthetic", str(synthetic), "--output", str(synthetic))
+    assert code == 1
+    assert err.startswith(f"error: --output {synthetic} is also --synthetic: lookalike never "
+                          f"writes over")
+    assert synthetic.read_bytes() == (files / "synthetic.parquet").read_bytes()

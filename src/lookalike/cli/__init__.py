@@ -46,6 +46,13 @@ def main() -> None:
     except LookalikeError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(1)
+    except OSError as error:  # a file or folder the command was pointed at: name it, no traceback
+        where = f": {error.filename}" if error.filename else ""
+        typer.echo(f"error: {error.strerror or error}{where}", err=True)
+        sys.exit(1)
+    except MemoryError:
+        typer.echo("error: out of memory: ask for fewer rows, or lower --rows-scale", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was written", err=True)
         sys.exit(130)

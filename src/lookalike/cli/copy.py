@@ -39,7 +39,7 @@ def copy(
                                         "key pseudonyms stable across runs."),
     replace: bool = typer.Option(False, "--replace",
                                  help="Replace copied tables that exist in the target."),
-    seed: int = typer.Option(None, "--seed", help="Same seed, same data, same copy."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Same seed, same data, same copy."),
     views: Views = typer.Option(Views.skip, "--views",
                                 help="Skip views, or materialise each as a synthetic table "
                                      "learned from its rows (no keys)."),

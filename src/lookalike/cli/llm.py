@@ -84,7 +84,7 @@ def llm(
 
 @app.command()
 def serve(
-    port: int = typer.Option(8080, "--port", "-p", help="Port to listen on."),
+    port: int = typer.Option(8080, "--port", "-p", min=1, max=65535, help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
 ) -> None:
     """Serve the embedded model as an OpenAI-compatible /v1/chat/completions endpoint."""

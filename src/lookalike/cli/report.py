@@ -19,7 +19,7 @@ import typer
 
 from lookalike.errors import ConfigError, ReadError
 from lookalike.io.duckdb import DuckDBConnector
-from lookalike.io.files import FORMATS, read_table
+from lookalike.io.files import FORMATS, read_table, refuse_overwrite
 
 
 class Format(str, enum.Enum):
@@ -44,7 +44,8 @@ def report(
                                  help="duckdb:///path/to/file.duckdb (or $LOOKALIKE_DATABASE)."),
     format: Format = typer.Option(Format.text, "--format", "-f",
                                   help="How to print the summary."),
-    seed: int = typer.Option(0, "--seed", help="Seed for the report's sampling and models."),
+    seed: int = typer.Option(0, "--seed", min=0,
+                             help="Seed for the report's sampling and models."),
     join_key: str = typer.Option(None, "--join-key", help="Report a relationship: the join-key "
                                  "column of the parent and child tables (--real and --synthetic "
                                  "are then the child tables)."),
@@ -61,6 +62,11 @@ def report(
     from lookalike.report import report as build_report
     from lookalike.report import text_summary
 
+    refuse_overwrite({"--output": output}, {
+        option: name for option, name in (
+            ("--real", real), ("--synthetic", synthetic), ("--holdout", holdout),
+            ("--real-parent", real_parent), ("--synthetic-parent", synthetic_parent),
+            ("--holdout-parent", holdout_parent)) if name is not None and _is_file(name)})
     if _relationship_options(join_key, real_parent, synthetic_parent, holdout, holdout_parent,
                              target):
         _report_relationship(real, synthetic, real_parent, synthetic_parent, join_key, output,

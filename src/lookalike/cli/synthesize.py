@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from lookalike.io.files import file_format, read_table, write_table
+from lookalike.errors import InvalidOptionError
+from lookalike.io.files import file_format, read_table, refuse_overwrite, write_table
 from lookalike.synthesizer import Synthesizer
 
 
@@ -17,13 +18,17 @@ def synthesize(
     output: Path = typer.Argument(..., help="Where to write the synthetic table (.csv or .parquet)."),
     rows: int = typer.Option(None, "--rows", "-n", min=0,
                              help="Rows to generate [default: as many as INPUT has]."),
-    seed: int = typer.Option(None, "--seed", help="Seed: the same seed gives the same output."),
+    seed: int = typer.Option(None, "--seed", min=0,
+                             help="Seed: the same seed gives the same output."),
     save_model: Path = typer.Option(None, "--save-model",
                                     help="Also save the fitted model to this file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ) -> None:
     """Learn INPUT and write a synthetic table like it to OUTPUT."""
     file_format(output)
+    refuse_overwrite({"OUTPUT": output, "--save-model": save_model}, {"INPUT": input})
+    if save_model is not None and not save_model.parent.is_dir():
+        raise InvalidOptionError(f"--save-model {save_model}: no folder {save_model.parent}")
     table = read_table(input)
     model = Synthesizer(random_state=seed, progress=not quiet).fit(table)
     if save_model:

@@ -43,6 +43,9 @@ from lookalike.io.connect import connect
 VIEWS = ("skip", "materialise")
 
 
+MAX_ROWS_SCALE = 1e6  # more would not fit any machine: a typo, not a wish
+
+
 def copy_database(source: Any, target: Any, *, schema: str | None = None,
                   tables: Sequence[str] | None = None, exclude: Sequence[str] = (),
                   rows_scale: float = 1.0, secret: bytes | None = None, replace: bool = False,
@@ -53,8 +56,9 @@ def copy_database(source: Any, target: Any, *, schema: str | None = None,
     connectors; see lookalike.io.connect). `views`: "skip" them, or "materialise" each as a
     table learned from its rows. `report`: a folder for report.json, index.html and one HTML
     quality report per synthetic table (needs the `report` extra)."""
-    if not rows_scale > 0:
-        raise ConfigError(f"--rows-scale must be above 0, not {rows_scale}")
+    if not 0 < rows_scale <= MAX_ROWS_SCALE:
+        raise ConfigError(f"--rows-scale must be above 0 and at most {MAX_ROWS_SCALE:g}, not "
+                          f"{rows_scale}")
     if views not in VIEWS:
         raise ConfigError(f"--views must be skip or materialise, not {views!r}")
     if report is not None:

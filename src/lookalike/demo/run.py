@@ -139,8 +139,8 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult
     # a log file or pipe gets wide tables rather than 80 wrapped columns
     console = console or Console(width=None if sys.stdout.isatty() else 120)
     options.output.mkdir(parents=True, exist_ok=True)
-    _clear_earlier_run(options.output)
     with open_database(options.database, options.output) as db:
+        _clear_earlier_run(options.output)  # only once the run can start: a bad URL keeps them
         result = _Demo(options, db, console).run()
     from lookalike.demo.page import write_page
 
@@ -167,6 +167,10 @@ def check_options(options: DemoOptions) -> None:
         problems.append(f"padding must be whole numbers >= 1, not {options.padding}")
     if options.llm_rows < 1:
         problems.append(f"llm_rows must be at least 1, not {options.llm_rows}")
+    if options.seed < 0:
+        problems.append(f"seed must be 0 or more, not {options.seed}")
+    if options.output.exists() and not options.output.is_dir():
+        problems.append(f"output {options.output} is a file; give a folder")
     if problems:
         raise InvalidOptionError("; ".join(problems))
 

@@ -193,7 +193,11 @@ def mask_url(url: str) -> str:
     text = str(url)
     if "://" not in text:
         return text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a bad port raises only when read
+    except ValueError:  # not a URL that can be taken apart: hide everything before the host
+        return re.sub(r"://[^@/]*@", "://***@", text)
     if parts.password is None:
         return text
     user = parts.username or ""

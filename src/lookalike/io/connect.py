@@ -18,6 +18,7 @@ import importlib
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 
@@ -58,6 +59,10 @@ def connect(database: Any) -> Connector:
         if kind not in SCHEMES:
             raise ConfigError(f"unsupported database URL {mask_url(text)}; use postgresql://, "
                               f"mysql://, sqlite:///, duckdb:/// or a folder path")
+        try:
+            urlsplit(text).port  # noqa: B018 - malformed hosts and ports raise when read
+        except ValueError as error:
+            raise ConfigError(f"{mask_url(text)} is not a valid database URL: {error}") from error
         return _load(kind)(text)
     path = Path(text)
     if path.is_dir() or (not path.exists() and not path.suffix):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from lookalike.errors import InvalidOptionError, ReadError
+from lookalike.errors import InvalidDataError, InvalidOptionError, ReadError
 
 FORMATS = (".csv", ".parquet")
 
@@ -33,24 +33,56 @@ def read_table(path: str | Path) -> pa.Table:
     NULL) or Parquet file."""
     path = Path(path)
     kind = file_format(path)
+    if path.is_dir():
+        raise ReadError(f"{path}: is a folder, not a {kind[1:]} file")
     if not path.is_file():
         raise ReadError(f"{path}: no such file")
     try:
         if kind == ".parquet":
-            return pq.read_table(path)
-        # an empty field is NULL in string columns too, as write_table writes NULL
-        return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+            table = pq.read_table(path)
+        else:
+            # an empty field is NULL in string columns too, as write_table writes NULL
+            table = pacsv.read_csv(
+                path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
     except (pa.ArrowInvalid, OSError) as error:
         raise ReadError(f"{path}: cannot read it as {kind[1:]}: {error}") from error
+    repeated = sorted({name for name in table.column_names
+                       if table.column_names.count(name) > 1})
+    if repeated:
+        raise InvalidDataError(f"{path}: column {repeated[0]!r} appears more than once; "
+                               f"every column needs its own name")
+    return table
+
+
+def refuse_overwrite(outputs: Mapping[str, str | Path | None],
+                     inputs: Mapping[str, str | Path | None]) -> None:
+    """A clear error, before anything is written, when an output file is one of the inputs or
+    another output: lookalike never writes over what it reads. Keys are the options' names."""
+    seen: dict[Path, str] = {Path(path).resolve(): label
+                             for label, path in inputs.items() if path is not None}
+    for label, path in outputs.items():
+        if path is None:
+            continue
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            raise InvalidOptionError(
+                f"{label} {path} is also {seen[resolved]}: lookalike never writes over a file "
+                f"it reads or writes in the same run; choose another path")
+        seen[resolved] = label
 
 
 def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: str | Path) -> int:
     """Stream `batches` into `path` atomically; returns the number of rows written."""
     path = Path(path)
     kind = file_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                         dir=path.parent)
+    if path.is_dir():
+        raise InvalidOptionError(f"{path}: is a folder; give a file name ending in {kind}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                             dir=path.parent)
+    except OSError as error:
+        raise InvalidOptionError(f"{path}: cannot write there: {error.strerror}") from error
     os.close(handle)
     rows = 0
     try:

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from lookalike.errors import ConfigError, InvalidOptionError
 from lookalike.io.duckdb import DuckDBConnector, TableName, quote
-from lookalike.io.files import read_table, write_table
+from lookalike.io.files import read_table, refuse_overwrite, write_table
 from lookalike.llm.backends import Backend, OpenAIBackend
 from lookalike.llm.generate import Generated, generate_rows
 from lookalike.llm.local import DEFAULT_MODEL, MODEL_NAMES, LocalBackend
@@ -55,9 +55,18 @@ def generate_table(rows: int, *, backend: Backend, schema: TableSchema | str | P
         raise InvalidOptionError("give --output FILE or --output-table NAME, not both")
     if output_table is not None and database is None:
         raise ConfigError("--output-table needs --database duckdb:///path/to/file.duckdb")
+    if output is not None:
+        refuse_overwrite({"--output": output}, {
+            "--input": data if isinstance(data, (str, Path)) else None,
+            "--schema": schema if isinstance(schema, (str, Path)) else None})
     connector = DuckDBConnector(database) if database is not None else None
     try:
         source_name, real, table_schema = _source(schema, table, data, connector)
+        if output_table is not None and source_name is not None and (
+                connector.find_table(output_table) == source_name):
+            raise InvalidOptionError(
+                f"--output-table {output_table} is the source table {source_name}: lookalike "
+                f"never writes over the table it reads; choose another name")
         rng = np.random.default_rng(seed)
         mode = example_rows_from or ("synthetic" if backend.hosted else "real")
         shown = example_rows(real, table_schema, examples, mode, rng) if real is not None else []
