@@ -49,3 +49,10 @@ def test_urls_and_paths_pick_their_connector(tmp_path: Path) -> None:
         assert isinstance(db, FolderConnector)
     with pytest.raises(ConfigError, match="unsupported database URL oracle://u:\\*\\*\\*@h/x"):
         connect("oracle://u:pw@h/x")
+
+
+def test_a_file_that_is_not_duckdb_is_named(tmp_path: Path) -> None:
+    garbage = tmp_path / "lab.duckdb"
+    garbage.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ReadError, match=f"cannot open the DuckDB database {garbage}: "):
+        connect(f"duckdb:///{garbage}")

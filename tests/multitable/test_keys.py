@@ -58,3 +58,13 @@ def test_keys_of_other_types_are_refused():
     dates = pa.chunked_array([pa.array([1, 2], pa.date32())])
     with pytest.raises(InvalidOptionError, match="join keys must be integer or string columns"):
         KeyFormat(dates)
+
+
+def test_a_key_of_another_type_names_its_table_and_column():
+    from lookalike.multitable import MultiTableSynthesizer
+
+    days = pa.array(np.arange(40, dtype=np.int32), pa.date32())
+    tables = {"visits": pa.table({"day": days, "count": np.arange(40) % 7})}
+    with pytest.raises(InvalidOptionError, match="table visits, column day: join key of type "
+                                                 "date32"):
+        MultiTableSynthesizer(relationships=[], random_state=0).fit(tables, keys={"visits": ["day"]})

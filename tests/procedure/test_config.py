@@ -110,3 +110,7 @@ def test_unreadable_sources_are_named(tmp_path: Path) -> None:
     assert error_text('{"datasets": [}') == (
         "the configuration string is not valid JSON: Expecting value at line 1, column 15")
     assert error_text(42) == "the configuration must be a dict, a JSON string or a path, not int"
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"datasets": [], "note": "café"}'.encode("latin-1"))
+    assert error_text(latin) == (f"{latin} is not UTF-8 text (byte 0xe9 at position 29): save it "
+                                 f"as UTF-8 JSON")

@@ -57,7 +57,10 @@ def connection_from_url(url: str | Path) -> duckdb.DuckDBPyConnection:
         raise ConfigError(f"unsupported database URL {text!r}; use duckdb:///path/to/file.duckdb")
     if not Path(path).is_file():
         raise ReadError(f"no DuckDB database at {path}")
-    return duckdb.connect(path)
+    try:
+        return duckdb.connect(path)
+    except duckdb.Error as error:  # not a DuckDB file, or locked by another process
+        raise ReadError(f"cannot open the DuckDB database {path}: {error}") from error
 
 
 class DuckDBConnector(ClosesWhatItOpened):

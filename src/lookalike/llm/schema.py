@@ -213,6 +213,9 @@ class TableSchema:
             data = json.loads(path.read_text())
         except OSError as error:
             raise ReadError(f"{path}: cannot read the schema: {error.strerror}") from error
+        except UnicodeDecodeError as error:
+            raise ReadError(f"{path}: not UTF-8 text (byte {error.object[error.start]:#x} at "
+                            f"position {error.start}): save it as UTF-8 JSON") from error
         except json.JSONDecodeError as error:
             raise ReadError(f"{path}: not valid JSON: {error}") from error
         return cls.from_dict(data)

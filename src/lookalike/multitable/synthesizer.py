@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lookalike.errors import InvalidOptionError
 from lookalike.multitable.keys import KeyFormat, pseudonyms
 from lookalike.multitable.relations import Relationship, order_tables
 from lookalike.synthesizer import Synthesizer
@@ -109,8 +110,11 @@ class MultiTableSynthesizer:
         model = _TableModel(name, table.schema, ordered,
                             [r for r in self.relationships if r.parent == name])
         for column in ordered:
-            model.key_formats[column] = KeyFormat(table.column(column),
-                                                  self.key_replace.get((name, column)))
+            try:
+                model.key_formats[column] = KeyFormat(table.column(column),
+                                                      self.key_replace.get((name, column)))
+            except InvalidOptionError as error:
+                raise InvalidOptionError(f"table {name}, column {column}: {error}") from error
             model.real_keys[column] = table.column(column)
         return model
 

@@ -103,7 +103,12 @@ def _read_source(source: Mapping[str, Any] | str | Path) -> Any:
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"no configuration file at {path}")
-        return _parse_json(path.read_text(encoding="utf-8"), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"{path} is not UTF-8 text (byte {error.object[error.start]:#x} "
+                              f"at position {error.start}): save it as UTF-8 JSON") from error
+        return _parse_json(text, str(path))
     raise ConfigError(
         f"the configuration must be a dict, a JSON string or a path, not {type(source).__name__}"
     )

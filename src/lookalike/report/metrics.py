@@ -219,7 +219,7 @@ def _check_target(target: str | None, kinds: dict[str, str], skipped: dict[str, 
     if holdout is None:
         raise InvalidOptionError(
             f"ML utility for target {target!r} needs a holdout: real rows the synthesizer never "
-            f"saw, to test on; pass holdout=")
+            f"saw, to test on (holdout=, or --holdout on the command line)")
     if len(kinds) < 2:
         raise InvalidOptionError(f"ML utility for target {target!r} needs another column to "
                                  f"predict it from")
