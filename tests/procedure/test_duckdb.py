@@ -85,6 +85,28 @@ def test_a_failed_first_write_creates_nothing(lab: Path) -> None:
     assert table_names(lab) == ["CLAIM_DATA", "CUSTOMER_DATA"]
 
 
+def test_an_output_keeps_the_primary_key_and_refuses_duplicate_keys(lab: Path) -> None:
+    from lookalike import generate_synthetic_data
+    from lookalike.io.base import WriteError
+
+    with duckdb.connect(str(lab)) as connection:
+        connection.execute('CREATE TABLE "DATA"."KEYED" (id INTEGER PRIMARY KEY, amount DOUBLE '
+                           "NOT NULL, kind VARCHAR); INSERT INTO \"DATA\".\"KEYED\" SELECT "
+                           "range, range * 1.5, 'k' || (range % 5) FROM range(100)")
+    config = {"datasets": [{"input_table": "lab.DATA.KEYED", "output_table": "lab.DATA.OUT"}]}
+    with pytest.raises(WriteError, match=r'primary key \(id\) are not unique; declare id '
+                                         r'"join_key": true'):
+        generate_synthetic_data(config, f"duckdb:///{lab}")
+    assert "OUT" not in table_names(lab)
+    config["datasets"][0]["columns"] = {"id": {"join_key": True}}
+    generate_synthetic_data(config, f"duckdb:///{lab}")
+    with duckdb.connect(str(lab)) as connection:
+        kinds = connection.execute(
+            "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE "
+            "table_name = 'OUT' ORDER BY ALL").fetchall()
+    assert kinds == [("NOT NULL", ["amount"]), ("NOT NULL", ["id"]), ("PRIMARY KEY", ["id"])]
+
+
 def test_a_connector_handed_to_the_procedure_stays_open(lab: Path) -> None:
     from lookalike import generate_synthetic_data
     from tests.procedure.test_generate import LAB_SINGLE_TABLE

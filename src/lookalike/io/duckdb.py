@@ -11,6 +11,7 @@ partial table and keeps an existing output intact.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 import warnings
@@ -34,6 +35,7 @@ from lookalike.io.base import (
     WriteError,
     conform,
     drop_leftover_staging,
+    duplicate_key_error,
     order_writes,
     quote,
     staging_name,
@@ -209,13 +211,23 @@ class DuckDBConnector(ClosesWhatItOpened):
         On any failure the staging table is dropped before the error propagates."""
         drop_leftover_staging(self, output)
         staging = staging_name(output)
-        self.connection.execute(f"CREATE TABLE {staging.sql} AS SELECT * FROM {like.sql} LIMIT 0")
+        info = self.describe(like)
+        if info.primary_key:  # keep the source's key and NOT NULLs, as the servers do
+            keyed = dataclasses.replace(info, unique=(), foreign_keys=())
+            self.connection.execute(_create_table(TableWrite(staging, keyed, lambda: iter(()))))
+        else:
+            self.connection.execute(
+                f"CREATE TABLE {staging.sql} AS SELECT * FROM {like.sql} LIMIT 0")
         view = f"lookalike_batch_{uuid.uuid4().hex[:12]}"
         try:
             for batch in batches:
                 self.connection.register(view, batch)
                 try:
                     self.connection.execute(f"INSERT INTO {staging.sql} SELECT * FROM {view}")
+                except duckdb.ConstraintException as error:
+                    if "primary key" in str(error).lower() or "duplicate key" in str(error).lower():
+                        raise duplicate_key_error(output, info.primary_key) from error
+                    raise
                 finally:
                     self.connection.unregister(view)
         except BaseException:
