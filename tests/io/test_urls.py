@@ -56,3 +56,13 @@ def test_a_file_that_is_not_duckdb_is_named(tmp_path: Path) -> None:
     garbage.write_bytes(b"not a database at all" * 100)
     with pytest.raises(ReadError, match=f"cannot open the DuckDB database {garbage}: "):
         connect(f"duckdb:///{garbage}")
+
+
+def test_a_file_that_is_not_sqlite_is_named(tmp_path: Path) -> None:
+    garbage = tmp_path / "shop.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ReadError, match=f"cannot open the SQLite database {garbage}: file is not "
+                                        f"a database"):
+        connect(f"sqlite:///{garbage}")
+    with pytest.raises(ReadError, match=f"{tmp_path} is a folder, not a SQLite database file"):
+        connect(f"sqlite:///{tmp_path}")

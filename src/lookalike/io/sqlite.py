@@ -47,8 +47,14 @@ def connect_url(url: str | Path) -> sqlite3.Connection:
     path = text.removeprefix(PREFIX)
     if path != ":memory:" and not Path(path).parent.is_dir():
         raise ReadError(f"no folder {Path(path).parent} for the SQLite database {path}")
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA foreign_keys = ON")
+    if Path(path).is_dir():
+        raise ReadError(f"{path} is a folder, not a SQLite database file")
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA schema_version").fetchall()  # reads the file's header
+    except sqlite3.DatabaseError as error:  # not a database file, or one it cannot open
+        raise ReadError(f"cannot open the SQLite database {path}: {error}") from error
     return connection
 
 
