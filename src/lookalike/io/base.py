@@ -188,16 +188,24 @@ def drop_leftover_staging(db: Connector, output: TableName, max_length: int | No
             db.drop(table)
 
 
+def url_problem(text: str) -> str | None:
+    """Why `text` cannot be taken apart as a URL (a malformed host, a port out of range), or
+    None when it can."""
+    try:
+        urlsplit(text).port  # noqa: B018 - a bad port raises only when read
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ***: the only form of a URL any message shows."""
     text = str(url)
     if "://" not in text:
         return text
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - a bad port raises only when read
-    except ValueError:  # not a URL that can be taken apart: hide everything before the host
+    if url_problem(text):  # not a URL that can be taken apart: hide everything before the host
         return re.sub(r"://[^@/]*@", "://***@", text)
+    parts = urlsplit(text)
     if parts.password is None:
         return text
     user = parts.username or ""

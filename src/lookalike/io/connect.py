@@ -18,12 +18,11 @@ import importlib
 import sqlite3
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import duckdb
 
 from lookalike.errors import ConfigError
-from lookalike.io.base import Connector, mask_url, scheme
+from lookalike.io.base import Connector, mask_url, scheme, url_problem
 
 SCHEMES = {
     "postgresql": ("lookalike.io.postgres", "PostgresConnector", "postgres"),
@@ -59,10 +58,9 @@ def connect(database: Any) -> Connector:
         if kind not in SCHEMES:
             raise ConfigError(f"unsupported database URL {mask_url(text)}; use postgresql://, "
                               f"mysql://, sqlite:///, duckdb:/// or a folder path")
-        try:
-            urlsplit(text).port  # noqa: B018 - malformed hosts and ports raise when read
-        except ValueError as error:
-            raise ConfigError(f"{mask_url(text)} is not a valid database URL: {error}") from error
+        problem = url_problem(text)
+        if problem:
+            raise ConfigError(f"{mask_url(text)} is not a valid database URL: {problem}")
         return _load(kind)(text)
     path = Path(text)
     if path.is_dir() or (not path.exists() and not path.suffix):

@@ -17,9 +17,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from lookalike.errors import InvalidOptionError
+from lookalike.io.base import url_problem
 from lookalike.llm.errors import EndpointError, ModelNotFoundError
 
 ENDPOINT_VARIABLES = ("LOOKALIKE_LLM_ENDPOINT", "OPENAI_BASE_URL")
@@ -48,10 +48,9 @@ def chat_url(endpoint: str) -> str:
     url = endpoint.rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise InvalidOptionError(f"endpoint {endpoint!r} is not an http:// or https:// URL")
-    try:
-        urlsplit(url).port  # noqa: B018 - malformed hosts and ports raise when read
-    except ValueError as error:
-        raise InvalidOptionError(f"endpoint {endpoint!r} is not a valid URL: {error}") from error
+    problem = url_problem(url)
+    if problem:
+        raise InvalidOptionError(f"endpoint {endpoint!r} is not a valid URL: {problem}")
     if url.endswith("/chat/completions"):
         return url
     if "/" not in url.split("://", 1)[1]:
